@@ -1,0 +1,193 @@
+// `ferry migrate`, `ferry resume`, `ferry verify`, `ferry runs`: copying one database into a tenant.
+
+import type { Command } from 'commander';
+import { FerryError } from '../../domain/errors.ts';
+import type { TableResult } from '../../domain/table-result.ts';
+import type { RunOutcome } from '../../engine/execute-run.ts';
+import { everyTableVerified } from '../../engine/run-results.ts';
+import type { RunOptions } from '../../engine/run-store.ts';
+import { defaultRunOptions, planCopy, resumeCopyRun, startCopyRun } from '../../services/copy-runs.ts';
+import { verifyDatabases } from '../../services/verify-databases.ts';
+import { openStore } from '../../store/open-store.ts';
+import { renderReport } from '../report.ts';
+import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new FerryError('FERRY_INVALID_ARGUMENT', `${name} must be a whole number ≥ 1, got "${value}"`);
+    return n;
+  };
+}
+
+interface MigrateFlags {
+  from: string;
+  to: string;
+  tables?: string[];
+  exclude?: string[];
+  parallel: number;
+  chunkRows: number;
+  replace: boolean;
+  dryRun: boolean;
+}
+
+export function printOutcome(outcome: RunOutcome, global: GlobalOptions): number {
+  const ok = everyTableVerified(outcome.tables);
+  if (global.json) {
+    process.stdout.write(JSON.stringify({ type: 'report', runId: outcome.runId, status: outcome.status, verified: ok, tables: outcome.tables }) + '\n');
+  } else {
+    process.stdout.write(renderReport(`Run ${outcome.runId}: ${outcome.status}`, outcome.tables) + '\n');
+    if (outcome.status === 'cancelled' || !ok) {
+      process.stdout.write(`\nResume with: ferry resume ${outcome.runId}\n`);
+    }
+  }
+  return ok && outcome.status !== 'cancelled' ? 0 : 1;
+}
+
+export function registerMigrateCommands(program: Command, global: () => GlobalOptions): void {
+  program
+    .command('migrate')
+    .summary('copy a database into a tenant, then verify it')
+    .description(
+      'Copy every table of the source database into the target (a PostgreSQL schema or a SQLite file):\n' +
+        'create the tables, load them in parallel chunks, add keys, indexes and foreign keys, then verify\n' +
+        'each chunk by row count and checksum on both sides. Exit code 0 only when every table verified.\n\n' +
+        'URLs:  mysql://user:pass@host:3306/db   postgres://user:pass@host:5432/db?schema=tenant_acme\n' +
+        '       sqlite:path/to/file.db\n\n' +
+        'Example:\n  ferry migrate --from mysql://root@localhost/crm --to "postgres://localhost/cloud?schema=tenant_acme" --parallel 4',
+    )
+    .requiredOption('--from <url>', 'source database URL (MySQL/MariaDB, PostgreSQL or SQLite)')
+    .requiredOption('--to <url>', 'target URL (PostgreSQL with ?schema=, or SQLite)')
+    .option('--tables <names>', 'only these tables (comma-separated, exact names)', list)
+    .option('--exclude <names>', 'leave these tables out (comma-separated)', list)
+    .option('--parallel <n>', 'chunks copied at once, each with its own connections', positiveInt('--parallel'), defaultRunOptions.parallel)
+    .option('--chunk-rows <n>', 'rows per chunk: the unit of resume and verification', positiveInt('--chunk-rows'), defaultRunOptions.chunkRows)
+    .option('--replace', 'drop target tables that the copy would create', false)
+    .option('--dry-run', 'print the plan (tables, chunking, target DDL) and change nothing', false)
+    .action(async (flags: MigrateFlags) => {
+      const g = global();
+      const options: RunOptions = {
+        ...defaultRunOptions,
+        parallel: flags.parallel,
+        chunkRows: flags.chunkRows,
+        replace: flags.replace,
+        ...(flags.tables === undefined ? {} : { tables: flags.tables }),
+        ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
+      };
+      if (flags.dryRun) {
+        const plan = await planCopy(flags.from, flags.to, options);
+        if (g.json) process.stdout.write(JSON.stringify(plan) + '\n');
+        else {
+          for (const t of plan.tables) {
+            process.stdout.write(`-- ${t.source.name}: ~${t.source.estimatedRows} rows, chunking ${t.chunking.kind}${t.copy ? '' : ' (NOT MIGRATED)'}\n`);
+            for (const n of t.notes) process.stdout.write(`--   ${n.level}: ${n.text}\n`);
+            for (const s of [...t.ddl.create, ...t.ddl.keys, ...t.ddl.foreignKeys]) process.stdout.write(`${s};\n`);
+          }
+        }
+        return;
+      }
+      const store = await openStore(g.home);
+      const progress = progressFor(g);
+      const { signal, dispose } = gracefulSignal();
+      try {
+        const outcome = await startCopyRun({
+          from: flags.from,
+          to: flags.to,
+          options,
+          store,
+          onEvent: progress.listener,
+          signal,
+          onRunCreated: (run) => {
+            if (!g.json) process.stderr.write(`ferry: run ${run.id} started (resume with: ferry resume ${run.id})\n`);
+          },
+        });
+        progress.stop();
+        process.exitCode = printOutcome(outcome, g);
+      } finally {
+        progress.stop();
+        dispose();
+        await store.close();
+      }
+    });
+
+  program
+    .command('resume')
+    .summary('continue a run that stopped, from its last checkpoint')
+    .description(
+      'Continue a run that was interrupted (killed, cancelled, failed): finished chunks are kept, a chunk\n' +
+        'that was in flight is deleted on the target and copied again, so nothing is duplicated or missed.',
+    )
+    .argument('<run>', 'run id, as printed by `ferry migrate` or listed by `ferry runs`')
+    .action(async (runId: string) => {
+      const g = global();
+      const store = await openStore(g.home);
+      const progress = progressFor(g);
+      const { signal, dispose } = gracefulSignal();
+      try {
+        const outcome = await resumeCopyRun({ runId, store, onEvent: progress.listener, signal });
+        progress.stop();
+        process.exitCode = printOutcome(outcome, g);
+      } finally {
+        progress.stop();
+        dispose();
+        await store.close();
+      }
+    });
+
+  program
+    .command('verify')
+    .summary('compare a source and a target table by table, writing nothing')
+    .description('Compare row counts and checksums of every table in chunks; a difference names the key range.')
+    .requiredOption('--from <url>', 'source database URL')
+    .requiredOption('--to <url>', 'target database URL')
+    .option('--tables <names>', 'only these tables', list)
+    .option('--exclude <names>', 'leave these tables out', list)
+    .option('--parallel <n>', 'chunks compared at once', positiveInt('--parallel'), defaultRunOptions.parallel)
+    .action(async (flags: { from: string; to: string; tables?: string[]; exclude?: string[]; parallel: number }) => {
+      const g = global();
+      const results: TableResult[] = await verifyDatabases({
+        from: flags.from,
+        to: flags.to,
+        ...(flags.tables === undefined ? {} : { tables: flags.tables }),
+        ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
+        parallel: flags.parallel,
+        chunkRows: defaultRunOptions.chunkRows,
+        onTable: (r) => {
+          if (!g.json) process.stderr.write(`· ${r.table}: ${r.status}\n`);
+        },
+      });
+      const ok = everyTableVerified(results);
+      if (g.json) process.stdout.write(JSON.stringify({ type: 'verify', verified: ok, tables: results }) + '\n');
+      else process.stdout.write(renderReport(ok ? 'Verified: source and target match' : 'Verification found differences', results) + '\n');
+      process.exitCode = ok ? 0 : 1;
+    });
+
+  program
+    .command('runs')
+    .summary('list recent runs in this Ferry home')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
+    .action(async (flags: { limit: number }) => {
+      const g = global();
+      const store = await openStore(g.home);
+      try {
+        const runs = await store.listRuns(flags.limit);
+        if (g.json) {
+          process.stdout.write(
+            JSON.stringify(runs.map((r) => ({ id: r.id, kind: r.kind, status: r.status, step: r.step, source: r.sourceLocation, target: r.targetLocation, createdAt: r.createdAt, finishedAt: r.finishedAt }))) + '\n',
+          );
+        } else {
+          for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}\n`);
+          if (runs.length === 0) process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

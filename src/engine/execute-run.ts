@@ -1,0 +1,279 @@
+// The executor: applies a stored plan to the target, step by step, checkpointing each step so a
+// killed process can be resumed from where it stopped.
+//
+//   planned → tables-created → chunks-planned → copied → keyed → verified → done
+//
+// Errors: a table-level error (a value that does not fit, a table dropped from the source) fails
+// that table and the run goes on with the others; a run-level error (full disk, lost connection)
+// stops the run, which stays resumable.
+
+import type { SourceConnection, TargetConnection } from '../connectors/types.ts';
+import { FerryError, isFerryError } from '../domain/errors.ts';
+import type { RunStatus } from '../domain/run-status.ts';
+import type { TableResult } from '../domain/table-result.ts';
+import { integerRanges } from './chunk-planner.ts';
+import { copyChunk, copyKeysetTable, emptyChunk, type CopyContext } from './copy-chunks.ts';
+import type { RunEventListener } from './events.ts';
+import type { TablePlan } from './plan.ts';
+import { buildTableResults, runStatusFrom, type TableFailure } from './run-results.ts';
+import { stepReached, type ChunkRecord, type RunRecord, type RunStep, type RunStore } from './run-store.ts';
+import { runBounded, SessionSlots, type SessionPair } from './session-slots.ts';
+import { verifyChunks } from './verify-chunks.ts';
+
+export interface ExecuteOptions {
+  store: RunStore;
+  run: RunRecord;
+  openSource(): Promise<SourceConnection>;
+  openTarget(): Promise<TargetConnection>;
+  onEvent: RunEventListener;
+  /** Aborting stops new chunks; chunks in flight finish and are checkpointed. */
+  signal: AbortSignal;
+  resumed: boolean;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  tables: TableResult[];
+  durationMs: number;
+}
+
+const runFatalCodes = new Set(['FERRY_DISK_FULL', 'FERRY_HOST_UNREACHABLE', 'FERRY_AUTH_FAILED', 'FERRY_DATABASE_NOT_FOUND']);
+
+export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
+  const { store, run, onEvent, signal } = options;
+  const plan = run.plan;
+  if (plan === null) throw new FerryError('FERRY_INTERNAL', `run ${run.id} has no plan`);
+  const started = Date.now();
+  const copyable = plan.tables.filter((t) => t.copy);
+  const failures = new Map<string, TableFailure>();
+  let fatal: unknown = null;
+  let step: RunStep = run.step;
+  const setStep = async (next: RunStep) => {
+    step = next;
+    await store.updateRun(run.id, { step: next });
+    onEvent({ type: 'step', runId: run.id, step: next });
+  };
+  const fail = (table: string, error: unknown): boolean => {
+    const isFatal = isFerryError(error) && runFatalCodes.has(error.code);
+    if (isFatal || !isFerryError(error)) fatal ??= error;
+    if (!failures.has(table)) {
+      failures.set(table, toFailure(error));
+      const f = failures.get(table)!;
+      onEvent({ type: 'table-failed', runId: run.id, table, code: f.code, message: f.message });
+    }
+    return isFatal || !isFerryError(error);
+  };
+
+  const main: SessionPair = { source: await options.openSource(), target: await options.openTarget() };
+  const slots = new SessionSlots(Math.max(1, run.options.parallel), async () => ({
+    source: await options.openSource(),
+    target: await options.openTarget(),
+  }));
+  try {
+    await store.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? new Date().toISOString() });
+
+    if (!stepReached(step, 'tables-created')) {
+      await main.target.dropTables(copyable.map((t) => t.target.name));
+      for (const table of copyable) await main.target.execute(table.ddl.create);
+      await setStep('tables-created');
+    }
+
+    if (!stepReached(step, 'chunks-planned')) {
+      for (const table of copyable) await store.insertChunks(run.id, await planChunks(table, main.source, run));
+      await setStep('chunks-planned');
+    }
+
+    let chunks = await store.listChunks(run.id);
+    onEvent({
+      type: 'run-started',
+      runId: run.id,
+      resumed: options.resumed,
+      source: run.sourceLocation,
+      target: run.targetLocation,
+      tables: copyable.map((t) => {
+        const done = chunks.filter((c) => c.table === t.source.name && c.status !== 'pending' && c.status !== 'copying');
+        return {
+          name: t.source.name,
+          estimatedRows: t.source.estimatedRows,
+          estimatedBytes: t.source.estimatedBytes,
+          doneRows: done.reduce((n, c) => n + c.rowsRead, 0),
+          doneBytes: done.reduce((n, c) => n + c.bytes, 0),
+        };
+      }),
+    });
+
+    if (!stepReached(step, 'copied')) {
+      const ctx: CopyContext = {
+        runId: run.id,
+        store,
+        options: run.options,
+        signal,
+        onProgress: (table, rows, bytes) => onEvent({ type: 'progress', runId: run.id, table, rows, bytes }),
+        onChunkCopied: (table, chunk) =>
+          onEvent({
+            type: 'chunk-copied',
+            runId: run.id,
+            table,
+            chunk: chunk.index,
+            rows: chunk.rowsRead,
+            bytes: chunk.bytes,
+            durationMs: chunk.durationMs,
+          }),
+      };
+      const tasks = copyTasks(copyable, chunks);
+      const openTasks = new Map<string, number>();
+      for (const task of tasks) openTasks.set(task.plan.source.name, (openTasks.get(task.plan.source.name) ?? 0) + 1);
+      const taskDone = (table: string) => {
+        const left = (openTasks.get(table) ?? 1) - 1;
+        openTasks.set(table, left);
+        if (left === 0 && !failures.has(table)) {
+          const rows = chunks.filter((c) => c.table === table).length;
+          onEvent({ type: 'table-copied', runId: run.id, table, chunks: rows });
+        }
+      };
+      const writers = Math.min(run.options.parallel, main.target.maxConcurrentWriters);
+      await runBounded(
+        tasks,
+        writers,
+        (task) =>
+          failures.has(task.plan.source.name)
+            ? Promise.resolve()
+            : slots.with(async (sessions) => {
+                if (task.kind === 'chunk') await copyChunk(ctx, task.plan, task.chunk, sessions);
+                else await copyKeysetTable(ctx, task.plan, task.chunks, sessions);
+                taskDone(task.plan.source.name);
+              }),
+        (task, error) => fail(task.plan.source.name, error),
+        () => signal.aborted,
+      );
+      if (fatal !== null) throw fatal;
+      if (signal.aborted) return await finish('cancelled');
+      await setStep('copied');
+    }
+
+    if (!stepReached(step, 'keyed')) {
+      const steps = new Map((await store.listTableSteps(run.id)).map((s) => [s.table, s]));
+      const loaded = copyable.filter((t) => !failures.has(t.source.name));
+      await runBounded(
+        loaded.filter((t) => steps.get(t.source.name)?.keysDone !== true),
+        run.options.parallel,
+        (table) =>
+          slots.with(async ({ target }) => {
+            onEvent({ type: 'step', runId: run.id, step: 'keys', detail: table.source.name });
+            await target.execute(table.ddl.keys);
+            await store.setTableStep(run.id, table.source.name, { keysDone: true });
+          }),
+        (table, error) => fail(table.source.name, error),
+      );
+      if (fatal !== null) throw fatal;
+      for (const table of loaded.filter((t) => !failures.has(t.source.name))) {
+        if (steps.get(table.source.name)?.foreignKeysDone === true) continue;
+        try {
+          await main.target.execute(table.ddl.foreignKeys);
+          await store.setTableStep(run.id, table.source.name, { foreignKeysDone: true });
+        } catch (error) {
+          fail(table.source.name, error);
+        }
+      }
+      if (fatal !== null) throw fatal;
+      await setStep('keyed');
+    }
+
+    chunks = await store.listChunks(run.id);
+    await verifyChunks({
+      runId: run.id,
+      store,
+      plans: copyable.filter((t) => !failures.has(t.source.name)),
+      chunks,
+      slots,
+      parallel: run.options.parallel,
+      onEvent,
+      onError: fail,
+    });
+    if (fatal !== null) throw fatal;
+    await setStep('verified');
+    return await finish(null);
+  } catch (error) {
+    const failure = toFailure(error);
+    await store.updateRun(run.id, {
+      status: 'failed',
+      finishedAt: new Date().toISOString(),
+      error: { code: failure.code, message: failure.message },
+    });
+    throw error;
+  } finally {
+    await slots.close();
+    await Promise.allSettled([main.source.close(), main.target.close()]);
+  }
+
+  async function finish(forced: RunStatus | null): Promise<RunOutcome> {
+    const chunks = await store.listChunks(run.id);
+    const tables = buildTableResults(plan!, chunks, failures);
+    const status = forced ?? runStatusFrom(tables);
+    await store.saveTableResults(run.id, tables);
+    // A failed run goes back to its copy step: a resume retries what failed and skips what is done.
+    if (forced === null) await setStep(status === 'failed' ? 'chunks-planned' : 'done');
+    await store.updateRun(run.id, { status, finishedAt: new Date().toISOString(), error: null });
+    const durationMs = Date.now() - started;
+    onEvent({ type: 'run-finished', runId: run.id, status, tables, durationMs });
+    return { runId: run.id, status, tables, durationMs };
+  }
+}
+
+type CopyTask =
+  | { kind: 'chunk'; plan: TablePlan; chunk: ChunkRecord }
+  | { kind: 'keyset'; plan: TablePlan; chunks: ChunkRecord[] };
+
+function copyTasks(tables: TablePlan[], chunks: ChunkRecord[]): CopyTask[] {
+  const tasks: CopyTask[] = [];
+  for (const plan of tables) {
+    const own = chunks.filter((c) => c.table === plan.source.name);
+    // A chunk that failed verification is copied again over its recorded range, whatever the chunking.
+    for (const chunk of own) if (chunk.status === 'mismatch') tasks.push({ kind: 'chunk', plan, chunk });
+    if (plan.chunking.kind === 'keyset') {
+      const last = own[own.length - 1];
+      const open = own.some((c) => c.status === 'pending' || c.status === 'copying');
+      if (open || (last !== undefined && last.upper !== null)) tasks.push({ kind: 'keyset', plan, chunks: own });
+      continue;
+    }
+    for (const chunk of own) {
+      if (chunk.status === 'pending' || chunk.status === 'copying') tasks.push({ kind: 'chunk', plan, chunk });
+    }
+  }
+  // Interleave tables so every table makes progress and big tables start early (plan order).
+  return tasks.sort((a, b) => chunkOrder(a) - chunkOrder(b));
+}
+
+function chunkOrder(task: CopyTask): number {
+  return task.kind === 'chunk' ? task.chunk.index : 0;
+}
+
+async function planChunks(table: TablePlan, source: SourceConnection, run: RunRecord): Promise<ChunkRecord[]> {
+  const name = table.source.name;
+  switch (table.chunking.kind) {
+    case 'integer-range': {
+      const bounds = await source.integerKeyBounds(name, table.chunking.column);
+      if (bounds === null) return [emptyChunk(name, 0, null, null)];
+      return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, run.options.chunkRows).map((r, i) =>
+        emptyChunk(name, i, r.lower, r.upper),
+      );
+    }
+    case 'keyset':
+    case 'whole-table':
+      return [emptyChunk(name, 0, null, null)];
+    default: {
+      const never: never = table.chunking;
+      return never;
+    }
+  }
+}
+
+function toFailure(error: unknown): TableFailure {
+  if (isFerryError(error)) return { code: error.code, message: error.message, hint: error.hint };
+  return {
+    code: 'FERRY_INTERNAL',
+    message: error instanceof Error ? error.message : String(error),
+    hint: 'This is a bug in Ferry. Please report it with the output of --verbose.',
+  };
+}

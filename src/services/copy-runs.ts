@@ -1,0 +1,124 @@
+// Use cases for copying one database into a tenant: start a run, resume it, list runs.
+
+import { randomBytes } from 'node:crypto';
+import { parseConnectionUrl } from '../connectors/connection-url.ts';
+import { openSource, openTarget, targetDialectFor } from '../connectors/registry.ts';
+import { FerryError } from '../domain/errors.ts';
+import { assertRunTransition, isFinished } from '../domain/run-status.ts';
+import type { RunEventListener } from '../engine/events.ts';
+import { executeRun, type RunOutcome } from '../engine/execute-run.ts';
+import { planMigration, type MigrationPlan } from '../engine/plan.ts';
+import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
+
+export const defaultRunOptions: Omit<RunOptions, 'replace'> = {
+  parallel: 4,
+  chunkRows: 100_000,
+  batchRows: 2_000,
+  batchBytes: 8 * 1024 * 1024,
+};
+
+export interface StartCopyRunInput {
+  from: string;
+  to: string;
+  options: RunOptions;
+  kind?: string;
+  store: RunStore;
+  onEvent: RunEventListener;
+  signal: AbortSignal;
+  /** Called once the run exists, before copying starts (so a caller can print its id). */
+  onRunCreated?: (run: RunRecord) => void;
+}
+
+function newRunId(): string {
+  return `run-${randomBytes(5).toString('hex')}`;
+}
+
+/** Plan a copy without touching the target: what `--dry-run` prints. */
+export async function planCopy(from: string, to: string, options: Pick<RunOptions, 'tables' | 'exclude'>): Promise<MigrationPlan> {
+  const sourceUrl = parseConnectionUrl(from);
+  const targetUrl = parseConnectionUrl(to);
+  const targetDialect = targetDialectFor(targetUrl);
+  const source = await openSource(sourceUrl);
+  try {
+    return planMigration(await source.listTables(), sourceUrl.dialect, targetDialect, options);
+  } finally {
+    await source.close();
+  }
+}
+
+export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome> {
+  const sourceUrl = parseConnectionUrl(input.from);
+  const targetUrl = parseConnectionUrl(input.to);
+  const targetDialect = targetDialectFor(targetUrl);
+  const source = await openSource(sourceUrl);
+  let plan: MigrationPlan;
+  try {
+    plan = planMigration(await source.listTables(), sourceUrl.dialect, targetDialect, input.options);
+  } finally {
+    await source.close();
+  }
+  const target = await openTarget(targetUrl);
+  try {
+    const existing = (await target.listTables()).map((t) => t.name);
+    if (existing.length > 0 && !input.options.replace) {
+      const shown = existing.slice(0, 5).map((n) => `"${n}"`).join(', ');
+      throw new FerryError(
+        'FERRY_TARGET_NOT_EMPTY',
+        `target ${targetUrl.redacted} already has ${existing.length} table(s) (${shown}${existing.length > 5 ? ', …' : ''})`,
+        { details: { tables: existing } },
+      );
+    }
+  } finally {
+    await target.close();
+  }
+  const run = await input.store.createRun({
+    id: newRunId(),
+    kind: input.kind ?? 'full',
+    status: 'queued',
+    step: 'planned',
+    sourceUrl: input.from,
+    targetUrl: input.to,
+    sourceLocation: sourceUrl.redacted,
+    targetLocation: targetUrl.redacted,
+    options: input.options,
+    plan,
+  });
+  input.onRunCreated?.(run);
+  assertRunTransition(run.id, run.status, 'running');
+  return executeRun({
+    store: input.store,
+    run,
+    openSource: () => openSource(sourceUrl),
+    openTarget: () => openTarget(targetUrl),
+    onEvent: input.onEvent,
+    signal: input.signal,
+    resumed: false,
+  });
+}
+
+export interface ResumeCopyRunInput {
+  runId: string;
+  store: RunStore;
+  onEvent: RunEventListener;
+  signal: AbortSignal;
+}
+
+export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutcome> {
+  const run = await input.store.getRun(input.runId);
+  if (run === null) throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${input.runId} in this Ferry home`);
+  if (isFinished(run.status) && run.step === 'done') {
+    throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${run.id} already finished (${run.status})`);
+  }
+  if (run.status !== 'running') assertRunTransition(run.id, run.status, 'running');
+  const sourceUrl = parseConnectionUrl(run.sourceUrl);
+  const targetUrl = parseConnectionUrl(run.targetUrl);
+  return executeRun({
+    store: input.store,
+    run,
+    openSource: () => openSource(sourceUrl),
+    openTarget: () => openTarget(targetUrl),
+    onEvent: input.onEvent,
+    signal: input.signal,
+    resumed: true,
+  });
+}

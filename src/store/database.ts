@@ -1,0 +1,63 @@
+// The control plane's own tables, as Kysely sees them. Timestamps are ISO-8601 UTC text; JSON
+// columns hold text so the same schema works on SQLite and PostgreSQL.
+
+export interface RunsTable {
+  id: string;
+  kind: string;
+  status: string;
+  step: string;
+  source_url: string;
+  target_url: string;
+  source_location: string;
+  target_location: string;
+  options_json: string;
+  plan_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error_json: string | null;
+}
+
+export interface RunChunksTable {
+  run_id: string;
+  table_name: string;
+  chunk_index: number;
+  lower_json: string | null;
+  upper_json: string | null;
+  status: string;
+  rows_read: number;
+  rows_written: number;
+  bytes: number;
+  duration_ms: number;
+  warnings_json: string;
+  source_rows: number | null;
+  source_sum: string | null;
+  target_rows: number | null;
+  target_sum: string | null;
+}
+
+export interface RunTableStepsTable {
+  run_id: string;
+  table_name: string;
+  keys_done: number;
+  foreign_keys_done: number;
+}
+
+export interface TableResultsTable {
+  run_id: string;
+  table_name: string;
+  status: string;
+  rows_read: number;
+  rows_written: number;
+  rows_skipped: number;
+  bytes: number;
+  duration_ms: number;
+  messages_json: string;
+}
+
+export interface StoreDatabase {
+  runs: RunsTable;
+  run_chunks: RunChunksTable;
+  run_table_steps: RunTableStepsTable;
+  table_results: TableResultsTable;
+}
