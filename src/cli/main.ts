@@ -11,10 +11,13 @@ export async function main(argv: string[]): Promise<void> {
   program
     .name('ferry')
     .description(
-      'Ferry moves an application\'s on-premises installations into cloud tenants: plan, copy, verify, go live.\n' +
+      "Ferry moves an application's on-premises installations into cloud tenants: plan, copy, verify, go live.\n" +
         'Start with `ferry demo` to see a sample installation migrated end to end.',
     )
-    .option('--home <dir>', 'Ferry home: the control-plane store and run state (default ~/.ferry or $FERRY_HOME)')
+    .option(
+      '--home <dir>',
+      'Ferry home: the control-plane store and run state (default ~/.ferry or $FERRY_HOME)',
+    )
     .option('--json', 'machine-readable output: one JSON object per line', false)
     .option('--verbose', 'print stack traces and causes on errors', false)
     .showHelpAfterError('(run with --help for usage)')

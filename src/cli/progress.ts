@@ -33,9 +33,16 @@ class RateMeter {
 }
 
 export function createProgressRenderer(mode: 'json' | 'tty' | 'plain'): ProgressRenderer {
-  if (mode === 'json') return jsonRenderer();
-  if (mode === 'tty') return ttyRenderer();
-  return plainRenderer();
+  const renderer = mode === 'json' ? jsonRenderer() : mode === 'tty' ? ttyRenderer() : plainRenderer();
+  let stopped = false;
+  return {
+    listener: renderer.listener,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      renderer.stop();
+    },
+  };
 }
 
 function jsonRenderer(): ProgressRenderer {
@@ -101,9 +108,16 @@ function plainRenderer(): ProgressRenderer {
   timer.unref();
   return {
     listener(event) {
-      handleCommon(event, tables, (m) => (meter = m), (id) => (runId = id));
-      if (event.type === 'step') process.stderr.write(`[${event.runId}] ${event.step}${event.detail ? `: ${event.detail}` : ''}\n`);
-      if (event.type === 'table-failed') process.stderr.write(`[${event.runId}] ${event.table} failed: ${event.message}\n`);
+      handleCommon(
+        event,
+        tables,
+        (m) => (meter = m),
+        (id) => (runId = id),
+      );
+      if (event.type === 'step' && event.step !== 'keys')
+        process.stderr.write(`[${event.runId}] ${event.step}${event.detail ? `: ${event.detail}` : ''}\n`);
+      if (event.type === 'table-failed')
+        process.stderr.write(`[${event.runId}] ${event.table} failed: ${event.message}\n`);
     },
     stop() {
       clearInterval(timer);
@@ -122,7 +136,13 @@ function handleCommon(
     case 'run-started':
       setRunId(event.runId);
       for (const t of event.tables) {
-        tables.set(t.name, { name: t.name, total: t.estimatedRows, rows: t.doneRows, bytes: t.doneBytes, done: false });
+        tables.set(t.name, {
+          name: t.name,
+          total: t.estimatedRows,
+          rows: t.doneRows,
+          bytes: t.doneBytes,
+          done: false,
+        });
       }
       setMeter(new RateMeter(totals(tables)));
       return;
@@ -152,7 +172,8 @@ function ttyRenderer(): ProgressRenderer {
     {
       clearOnComplete: false,
       hideCursor: true,
-      format: ' {label} |{bar}| {percentage}% · {value}/{total} rows · {rate} rows/s · {mbps} MB/s · ETA {eta_formatted}',
+      format:
+        ' {label} |{bar}| {percentage}% · {value}/{total} rows · {rate} rows/s · {mbps} MB/s · ETA {eta_formatted}',
       barsize: 24,
       etaBuffer: 50,
       fps: 5,
@@ -162,13 +183,18 @@ function ttyRenderer(): ProgressRenderer {
   );
   let overall: cliProgress.SingleBar | null = null;
   const labelWidth = () => Math.min(28, Math.max(7, ...[...tables.keys()].map((n) => n.length)));
-  const label = (text: string) => (text.length > labelWidth() ? text.slice(0, labelWidth() - 1) + '…' : text.padEnd(labelWidth()));
+  const label = (text: string) =>
+    text.length > labelWidth() ? text.slice(0, labelWidth() - 1) + '…' : text.padEnd(labelWidth());
   const refresh = () => {
     if (meter === null || overall === null) return;
     const { rows, bytes, total } = totals(tables);
     const { rowsPerSec, mbPerSec } = meter.rates(rows, bytes);
     overall.setTotal(total);
-    overall.update(rows, { label: label('overall'), rate: formatCount(Math.round(rowsPerSec)), mbps: mbPerSec.toFixed(1) });
+    overall.update(rows, {
+      label: label('overall'),
+      rate: formatCount(Math.round(rowsPerSec)),
+      mbps: mbPerSec.toFixed(1),
+    });
     for (const t of tables.values()) {
       const bar = bars.get(t.name);
       if (bar === undefined) continue;
@@ -185,11 +211,19 @@ function ttyRenderer(): ProgressRenderer {
   timer.unref();
   return {
     listener(event) {
-      handleCommon(event, tables, (m) => (meter = m), () => undefined);
+      handleCommon(
+        event,
+        tables,
+        (m) => (meter = m),
+        () => undefined,
+      );
       if (event.type === 'run-started') {
         overall = multibar.create(1, 0, { label: label('overall'), rate: '0', mbps: '0.0' });
         for (const t of tables.values()) {
-          bars.set(t.name, multibar.create(Math.max(t.total, 1), t.rows, { label: label(t.name), rate: '0', mbps: '0.0' }));
+          bars.set(
+            t.name,
+            multibar.create(Math.max(t.total, 1), t.rows, { label: label(t.name), rate: '0', mbps: '0.0' }),
+          );
         }
       }
       if (event.type === 'table-failed') multibar.log(`✗ ${event.table}: ${event.message}\n`);

@@ -24,7 +24,9 @@ export function gracefulSignal(): { signal: AbortSignal; dispose(): void } {
   const handler = () => {
     count++;
     if (count === 1) {
-      process.stderr.write('\nferry: stopping after the chunks in flight; press Ctrl-C again to stop at once\n');
+      process.stderr.write(
+        '\nferry: stopping after the chunks in flight; press Ctrl-C again to stop at once\n',
+      );
       controller.abort();
     } else {
       process.exit(130);

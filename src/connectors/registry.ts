@@ -5,7 +5,14 @@ import { parseConnectionUrl } from './connection-url.ts';
 import { mysqlConnector } from './mysql/index.ts';
 import { postgresConnector } from './postgres/index.ts';
 import { sqliteConnector } from './sqlite/index.ts';
-import type { ConnectionUrl, Connector, Dialect, SourceConnection, TargetConnection, TargetDialect } from './types.ts';
+import type {
+  ConnectionUrl,
+  Connector,
+  Dialect,
+  SourceConnection,
+  TargetConnection,
+  TargetDialect,
+} from './types.ts';
 
 const connectors: Record<Dialect, Connector> = {
   postgres: postgresConnector,
@@ -20,7 +27,10 @@ export function connectorFor(url: ConnectionUrl): Connector {
 export function targetDialectFor(url: ConnectionUrl): TargetDialect {
   const dialect = connectors[url.dialect].targetDialect;
   if (dialect === null) {
-    throw new FerryError('FERRY_TARGET_UNSUPPORTED', `${url.redacted} cannot be a target: ${url.dialect} is a source only`);
+    throw new FerryError(
+      'FERRY_TARGET_UNSUPPORTED',
+      `${url.redacted} cannot be a target: ${url.dialect} is a source only`,
+    );
   }
   return dialect;
 }

@@ -195,8 +195,7 @@ export interface TargetTableDef {
 }
 
 export type ColumnMapping =
-  | { ok: true; column: TargetColumnDef; notes: string[] }
-  | { ok: false; reason: string };
+  { ok: true; column: TargetColumnDef; notes: string[] } | { ok: false; reason: string };
 
 /** Pure, I/O-free knowledge of a dialect as a target: types and DDL. */
 export interface TargetDialect {

@@ -3,48 +3,108 @@
 // code. Messages say what was found; `hint` says what to do; the original error travels as `cause`.
 
 export const errorCatalogue = {
-  FERRY_INVALID_ARGUMENT: { status: 400, user: true, hint: 'Check the command line; `ferry help COMMAND` shows every option.' },
+  FERRY_INVALID_ARGUMENT: {
+    status: 400,
+    user: true,
+    hint: 'Check the command line; `ferry help COMMAND` shows every option.',
+  },
   FERRY_URL_INVALID: {
     status: 400,
     user: true,
     hint: 'Use postgres://user@host:5432/db?schema=name, mysql://user@host:3306/db or sqlite:path/to/file.db.',
   },
-  FERRY_HOST_UNREACHABLE: { status: 502, user: true, hint: 'Check the host and port, and that the server is running and accepts connections.' },
+  FERRY_HOST_UNREACHABLE: {
+    status: 502,
+    user: true,
+    hint: 'Check the host and port, and that the server is running and accepts connections.',
+  },
   FERRY_AUTH_FAILED: { status: 502, user: true, hint: 'Check the user name and password in the URL.' },
-  FERRY_DATABASE_NOT_FOUND: { status: 404, user: true, hint: 'Create the database first, or correct its name in the URL.' },
-  FERRY_TARGET_UNSUPPORTED: { status: 400, user: true, hint: 'Targets are PostgreSQL (postgres://…?schema=tenant) or SQLite (sqlite:file).' },
+  FERRY_DATABASE_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: 'Create the database first, or correct its name in the URL.',
+  },
+  FERRY_TARGET_UNSUPPORTED: {
+    status: 400,
+    user: true,
+    hint: 'Targets are PostgreSQL (postgres://…?schema=tenant) or SQLite (sqlite:file).',
+  },
   FERRY_TARGET_NOT_EMPTY: {
     status: 409,
     user: true,
     hint: 'Use another schema or file, or pass --replace to drop the conflicting tables first.',
   },
-  FERRY_TABLE_NOT_FOUND: { status: 404, user: true, hint: 'Check the table names given to --tables/--exclude against the source.' },
+  FERRY_TABLE_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: 'Check the table names given to --tables/--exclude against the source.',
+  },
   FERRY_SOURCE_TABLE_DROPPED: {
     status: 409,
     user: true,
     hint: 'The table disappeared from the source during the run; restore it and run `ferry resume`, or exclude it.',
   },
-  FERRY_DISK_FULL: { status: 507, user: true, hint: 'Free space on the target disk, then run `ferry resume RUN`.' },
+  FERRY_DISK_FULL: {
+    status: 507,
+    user: true,
+    hint: 'Free space on the target disk, then run `ferry resume RUN`.',
+  },
   FERRY_VALUE_OUT_OF_RANGE: {
     status: 422,
     user: true,
     hint: 'A source value does not fit the target column type; widen the column in the source or exclude the table.',
   },
-  FERRY_COLUMN_UNSUPPORTED: { status: 422, user: true, hint: 'Exclude the column or the table, or convert the column in the source.' },
+  FERRY_COLUMN_UNSUPPORTED: {
+    status: 422,
+    user: true,
+    hint: 'Exclude the column or the table, or convert the column in the source.',
+  },
   FERRY_VERIFY_MISMATCH: {
     status: 409,
     user: true,
     hint: 'Source and target differ in the named key range; rerun with --replace, or check for writes to the target.',
   },
   FERRY_RUN_NOT_FOUND: { status: 404, user: true, hint: '`ferry runs` lists the runs in this home.' },
-  FERRY_RUN_NOT_RESUMABLE: { status: 409, user: true, hint: 'Only a run that did not finish can be resumed; start a new one.' },
-  FERRY_RUN_FAILED: { status: 500, user: true, hint: 'See the table results for the tables that failed and what to do.' },
-  FERRY_CANCELLED: { status: 409, user: true, hint: 'The run was cancelled; `ferry resume RUN` continues it.' },
-  FERRY_INSTALLATION_INVALID: { status: 400, user: true, hint: 'Fix installation.yaml; `ferry demo init DIR` writes a valid example.' },
-  FERRY_ILLEGAL_TRANSITION: { status: 409, user: true, hint: 'The action is not allowed in the current state; see docs/errors.md.' },
-  FERRY_SOURCE_ERROR: { status: 502, user: true, hint: 'The source database reported an error; see the cause.' },
-  FERRY_TARGET_ERROR: { status: 502, user: true, hint: 'The target database reported an error; see the cause.' },
-  FERRY_INTERNAL: { status: 500, user: false, hint: 'This is a bug in Ferry. Please report it with the output of --verbose.' },
+  FERRY_RUN_NOT_RESUMABLE: {
+    status: 409,
+    user: true,
+    hint: 'Only a run that did not finish can be resumed; start a new one.',
+  },
+  FERRY_RUN_FAILED: {
+    status: 500,
+    user: true,
+    hint: 'See the table results for the tables that failed and what to do.',
+  },
+  FERRY_CANCELLED: {
+    status: 409,
+    user: true,
+    hint: 'The run was cancelled; `ferry resume RUN` continues it.',
+  },
+  FERRY_INSTALLATION_INVALID: {
+    status: 400,
+    user: true,
+    hint: 'Fix installation.yaml; `ferry demo init DIR` writes a valid example.',
+  },
+  FERRY_ILLEGAL_TRANSITION: {
+    status: 409,
+    user: true,
+    hint: 'The action is not allowed in the current state; see docs/errors.md.',
+  },
+  FERRY_SOURCE_ERROR: {
+    status: 502,
+    user: true,
+    hint: 'The source database reported an error; see the cause.',
+  },
+  FERRY_TARGET_ERROR: {
+    status: 502,
+    user: true,
+    hint: 'The target database reported an error; see the cause.',
+  },
+  FERRY_INTERNAL: {
+    status: 500,
+    user: false,
+    hint: 'This is a bug in Ferry. Please report it with the output of --verbose.',
+  },
 } as const satisfies Record<string, { status: number; user: boolean; hint: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

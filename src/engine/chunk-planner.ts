@@ -9,7 +9,12 @@ export interface PlannedRange {
   upper: Cell[] | null;
 }
 
-export function integerRanges(min: string, max: string, estimatedRows: number, chunkRows: number): PlannedRange[] {
+export function integerRanges(
+  min: string,
+  max: string,
+  estimatedRows: number,
+  chunkRows: number,
+): PlannedRange[] {
   const lo = BigInt(min);
   const hi = BigInt(max);
   const span = hi - lo + 1n;

@@ -87,7 +87,8 @@ export async function copyChunk(
 ): Promise<void> {
   const range = chunkRange(plan, chunk);
   const started = Date.now();
-  if (chunk.status === 'copying' || chunk.status === 'mismatch') await sessions.target.deleteRange(plan.target, range);
+  if (chunk.status === 'copying' || chunk.status === 'mismatch')
+    await sessions.target.deleteRange(plan.target, range);
   else await ctx.store.updateChunk(ctx.runId, plan.source.name, chunk.index, { status: 'copying' });
   const counts = await copyRange(ctx, plan, sessions, range, undefined);
   const done: Partial<ChunkRecord> = {
@@ -130,7 +131,13 @@ export async function copyKeysetTable(
     if (ctx.signal.aborted) return;
     const started = Date.now();
     await ctx.store.updateChunk(ctx.runId, table, current.index, { status: 'copying' });
-    const counts = await copyRange(ctx, plan, sessions, { key, lower: current.lower, upper: null }, ctx.options.chunkRows);
+    const counts = await copyRange(
+      ctx,
+      plan,
+      sessions,
+      { key, lower: current.lower, upper: null },
+      ctx.options.chunkRows,
+    );
     const finished = counts.rowsRead < ctx.options.chunkRows || counts.lastRow === null;
     const lastRow: Row | null = counts.lastRow;
     const upper = finished || lastRow === null ? null : keyIndexes.map((i) => lastRow[i] ?? null);
@@ -152,7 +159,12 @@ export async function copyKeysetTable(
   }
 }
 
-export function emptyChunk(table: string, index: number, lower: ChunkRecord['lower'], upper: ChunkRecord['upper'] = null): ChunkRecord {
+export function emptyChunk(
+  table: string,
+  index: number,
+  lower: ChunkRecord['lower'],
+  upper: ChunkRecord['upper'] = null,
+): ChunkRecord {
   return {
     table,
     index,

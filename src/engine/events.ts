@@ -10,11 +10,25 @@ export type RunEvent =
       resumed: boolean;
       source: string;
       target: string;
-      tables: { name: string; estimatedRows: number; estimatedBytes: number; doneRows: number; doneBytes: number }[];
+      tables: {
+        name: string;
+        estimatedRows: number;
+        estimatedBytes: number;
+        doneRows: number;
+        doneBytes: number;
+      }[];
     }
   | { type: 'step'; runId: string; step: string; detail?: string }
   | { type: 'progress'; runId: string; table: string; rows: number; bytes: number }
-  | { type: 'chunk-copied'; runId: string; table: string; chunk: number; rows: number; bytes: number; durationMs: number }
+  | {
+      type: 'chunk-copied';
+      runId: string;
+      table: string;
+      chunk: number;
+      rows: number;
+      bytes: number;
+      durationMs: number;
+    }
   | { type: 'table-copied'; runId: string; table: string; chunks: number }
   | { type: 'chunk-verified'; runId: string; table: string; chunk: number; ok: boolean }
   | { type: 'table-failed'; runId: string; table: string; code: string; message: string }

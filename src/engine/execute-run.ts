@@ -38,7 +38,12 @@ export interface RunOutcome {
   durationMs: number;
 }
 
-const runFatalCodes = new Set(['FERRY_DISK_FULL', 'FERRY_HOST_UNREACHABLE', 'FERRY_AUTH_FAILED', 'FERRY_DATABASE_NOT_FOUND']);
+const runFatalCodes = new Set([
+  'FERRY_DISK_FULL',
+  'FERRY_HOST_UNREACHABLE',
+  'FERRY_AUTH_FAILED',
+  'FERRY_DATABASE_NOT_FOUND',
+]);
 
 export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   const { store, run, onEvent, signal } = options;
@@ -71,7 +76,10 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     target: await options.openTarget(),
   }));
   try {
-    await store.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? new Date().toISOString() });
+    await store.updateRun(run.id, {
+      status: 'running',
+      startedAt: run.startedAt ?? new Date().toISOString(),
+    });
 
     if (!stepReached(step, 'tables-created')) {
       await main.target.dropTables(copyable.map((t) => t.target.name));
@@ -80,7 +88,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     }
 
     if (!stepReached(step, 'chunks-planned')) {
-      for (const table of copyable) await store.insertChunks(run.id, await planChunks(table, main.source, run));
+      for (const table of copyable)
+        await store.insertChunks(run.id, await planChunks(table, main.source, run));
       await setStep('chunks-planned');
     }
 
@@ -92,7 +101,9 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       source: run.sourceLocation,
       target: run.targetLocation,
       tables: copyable.map((t) => {
-        const done = chunks.filter((c) => c.table === t.source.name && c.status !== 'pending' && c.status !== 'copying');
+        const done = chunks.filter(
+          (c) => c.table === t.source.name && c.status !== 'pending' && c.status !== 'copying',
+        );
         return {
           name: t.source.name,
           estimatedRows: t.source.estimatedRows,
@@ -123,7 +134,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       };
       const tasks = copyTasks(copyable, chunks);
       const openTasks = new Map<string, number>();
-      for (const task of tasks) openTasks.set(task.plan.source.name, (openTasks.get(task.plan.source.name) ?? 0) + 1);
+      for (const task of tasks)
+        openTasks.set(task.plan.source.name, (openTasks.get(task.plan.source.name) ?? 0) + 1);
       const taskDone = (table: string) => {
         const left = (openTasks.get(table) ?? 1) - 1;
         openTasks.set(table, left);
@@ -234,11 +246,13 @@ function copyTasks(tables: TablePlan[], chunks: ChunkRecord[]): CopyTask[] {
     if (plan.chunking.kind === 'keyset') {
       const last = own[own.length - 1];
       const open = own.some((c) => c.status === 'pending' || c.status === 'copying');
-      if (open || (last !== undefined && last.upper !== null)) tasks.push({ kind: 'keyset', plan, chunks: own });
+      if (open || (last !== undefined && last.upper !== null))
+        tasks.push({ kind: 'keyset', plan, chunks: own });
       continue;
     }
     for (const chunk of own) {
-      if (chunk.status === 'pending' || chunk.status === 'copying') tasks.push({ kind: 'chunk', plan, chunk });
+      if (chunk.status === 'pending' || chunk.status === 'copying')
+        tasks.push({ kind: 'chunk', plan, chunk });
     }
   }
   // Interleave tables so every table makes progress and big tables start early (plan order).
@@ -249,14 +263,18 @@ function chunkOrder(task: CopyTask): number {
   return task.kind === 'chunk' ? task.chunk.index : 0;
 }
 
-async function planChunks(table: TablePlan, source: SourceConnection, run: RunRecord): Promise<ChunkRecord[]> {
+async function planChunks(
+  table: TablePlan,
+  source: SourceConnection,
+  run: RunRecord,
+): Promise<ChunkRecord[]> {
   const name = table.source.name;
   switch (table.chunking.kind) {
     case 'integer-range': {
       const bounds = await source.integerKeyBounds(name, table.chunking.column);
       if (bounds === null) return [emptyChunk(name, 0, null, null)];
-      return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, run.options.chunkRows).map((r, i) =>
-        emptyChunk(name, i, r.lower, r.upper),
+      return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, run.options.chunkRows).map(
+        (r, i) => emptyChunk(name, i, r.lower, r.upper),
       );
     }
     case 'keyset':

@@ -26,9 +26,7 @@ import type {
 } from '../connectors/types.ts';
 
 export type Chunking =
-  | { kind: 'integer-range'; column: string }
-  | { kind: 'keyset'; key: string[] }
-  | { kind: 'whole-table' };
+  { kind: 'integer-range'; column: string } | { kind: 'keyset'; key: string[] } | { kind: 'whole-table' };
 
 export interface TablePlan {
   source: TableSchema;
@@ -79,12 +77,17 @@ export function planMigration(
   }
   const include = options.tables === undefined ? null : new Set(options.tables);
   const exclude = new Set(options.exclude ?? []);
-  const selected = sourceTables.filter((t) => (include === null || include.has(t.name)) && !exclude.has(t.name));
+  const selected = sourceTables.filter(
+    (t) => (include === null || include.has(t.name)) && !exclude.has(t.name),
+  );
   const selectedNames = new Set(selected.map((t) => t.name));
 
   const tables = selected
     .map((table) => planTable(table, sourceDialect, target, selectedNames))
-    .sort((a, b) => b.source.estimatedBytes - a.source.estimatedBytes || a.source.name.localeCompare(b.source.name));
+    .sort(
+      (a, b) =>
+        b.source.estimatedBytes - a.source.estimatedBytes || a.source.name.localeCompare(b.source.name),
+    );
   return { sourceDialect, targetDialect: target.dialect, tables };
 }
 
@@ -104,7 +107,8 @@ function planTable(
       continue;
     }
     columns.push(mapping.column);
-    for (const text of mapping.notes) notes.push({ level: 'warning', text: `column "${column.name}": ${text}` });
+    for (const text of mapping.notes)
+      notes.push({ level: 'warning', text: `column "${column.name}": ${text}` });
   }
   for (const { column, reason } of unsupported) {
     notes.push({

@@ -50,7 +50,8 @@ export function buildTableResults(
           `verification failed for ${describeRange(key, chunk.lower, chunk.upper)}: ` +
           `source has ${chunk.source?.rows ?? '?'} rows (checksum ${chunk.source?.sum ?? '?'}), ` +
           `target has ${chunk.target?.rows ?? '?'} rows (checksum ${chunk.target?.sum ?? '?'})`,
-        guidance: 'Run `ferry resume RUN` to copy that range again, or check for writes to the source or target during the run.',
+        guidance:
+          'Run `ferry resume RUN` to copy that range again, or check for writes to the source or target during the run.',
       });
     }
     if (table.copy && failure === undefined) {
@@ -76,7 +77,8 @@ export function buildTableResults(
       messages.push({
         level: 'warning',
         text: `${zeroDates} zero dates (0000-00-00) were carried as NULL`,
-        guidance: 'Zero dates are not valid dates in the target; set real dates or NULL in the source to silence this.',
+        guidance:
+          'Zero dates are not valid dates in the target; set real dates or NULL in the source to silence this.',
       });
     }
     const rowsRead = own.reduce((n, c) => n + c.rowsRead, 0);
@@ -96,7 +98,8 @@ export function buildTableResults(
 
 export function runStatusFrom(tables: TableResult[]): RunStatus {
   if (tables.some((t) => t.status === 'failed')) return 'failed';
-  if (tables.some((t) => t.status === 'warning' || t.status === 'not-migrated')) return 'succeeded-with-warnings';
+  if (tables.some((t) => t.status === 'warning' || t.status === 'not-migrated'))
+    return 'succeeded-with-warnings';
   return 'succeeded';
 }
 

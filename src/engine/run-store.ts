@@ -6,7 +6,8 @@ import type { RunStatus } from '../domain/run-status.ts';
 import type { TableResult } from '../domain/table-result.ts';
 import type { MigrationPlan, PlanOptions } from './plan.ts';
 
-export type RunStep = 'planned' | 'tables-created' | 'chunks-planned' | 'copied' | 'keyed' | 'verified' | 'done';
+export type RunStep =
+  'planned' | 'tables-created' | 'chunks-planned' | 'copied' | 'keyed' | 'verified' | 'done';
 
 export const runSteps: readonly RunStep[] = [
   'planned',
@@ -81,7 +82,10 @@ export interface RunStore {
   createRun(run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error'>): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(limit: number): Promise<RunRecord[]>;
-  updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'step' | 'plan' | 'startedAt' | 'finishedAt' | 'error'>>): Promise<void>;
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, 'status' | 'step' | 'plan' | 'startedAt' | 'finishedAt' | 'error'>>,
+  ): Promise<void>;
   listChunks(runId: string): Promise<ChunkRecord[]>;
   insertChunks(runId: string, chunks: ChunkRecord[]): Promise<void>;
   updateChunk(runId: string, table: string, index: number, patch: Partial<ChunkRecord>): Promise<void>;

@@ -34,7 +34,11 @@ function newRunId(): string {
 }
 
 /** Plan a copy without touching the target: what `--dry-run` prints. */
-export async function planCopy(from: string, to: string, options: Pick<RunOptions, 'tables' | 'exclude'>): Promise<MigrationPlan> {
+export async function planCopy(
+  from: string,
+  to: string,
+  options: Pick<RunOptions, 'tables' | 'exclude'>,
+): Promise<MigrationPlan> {
   const sourceUrl = parseConnectionUrl(from);
   const targetUrl = parseConnectionUrl(to);
   const targetDialect = targetDialectFor(targetUrl);
@@ -61,7 +65,10 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
   try {
     const existing = (await target.listTables()).map((t) => t.name);
     if (existing.length > 0 && !input.options.replace) {
-      const shown = existing.slice(0, 5).map((n) => `"${n}"`).join(', ');
+      const shown = existing
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(', ');
       throw new FerryError(
         'FERRY_TARGET_NOT_EMPTY',
         `target ${targetUrl.redacted} already has ${existing.length} table(s) (${shown}${existing.length > 5 ? ', …' : ''})`,
@@ -105,7 +112,8 @@ export interface ResumeCopyRunInput {
 
 export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutcome> {
   const run = await input.store.getRun(input.runId);
-  if (run === null) throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${input.runId} in this Ferry home`);
+  if (run === null)
+    throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${input.runId} in this Ferry home`);
   if (isFinished(run.status) && run.step === 'done') {
     throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${run.id} already finished (${run.status})`);
   }

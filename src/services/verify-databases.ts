@@ -87,15 +87,25 @@ async function verifyTable(
       rowsRead: 0,
       rowsWritten: 0,
       durationMs: 0,
-      messages: [{ level: 'error', text: `table "${table.target.name}" is missing on the target`, code: 'FERRY_VERIFY_MISMATCH' }],
+      messages: [
+        {
+          level: 'error',
+          text: `table "${table.target.name}" is missing on the target`,
+          code: 'FERRY_VERIFY_MISMATCH',
+        },
+      ],
     };
   }
   const ranges = await slots.with(async ({ source }): Promise<KeyRange[]> => {
     const key = chunkKey(table.chunking);
-    if (table.chunking.kind !== 'integer-range') return [{ key: table.chunking.kind === 'keyset' ? key : [], lower: null, upper: null }];
+    if (table.chunking.kind !== 'integer-range')
+      return [{ key: table.chunking.kind === 'keyset' ? key : [], lower: null, upper: null }];
     const bounds = await source.integerKeyBounds(table.source.name, table.chunking.column);
     if (bounds === null) return [{ key, lower: null, upper: null }];
-    return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, input.chunkRows).map((r) => ({ key, ...r }));
+    return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, input.chunkRows).map((r) => ({
+      key,
+      ...r,
+    }));
   });
   const messages: TableMessage[] = [];
   let sourceRows = 0;

@@ -72,7 +72,9 @@ export class RunRepository implements RunStore {
     private readonly onClose: () => Promise<void>,
   ) {}
 
-  async createRun(run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error'>): Promise<RunRecord> {
+  async createRun(
+    run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error'>,
+  ): Promise<RunRecord> {
     const row: RunsTable = {
       id: run.id,
       kind: run.kind,
@@ -99,7 +101,12 @@ export class RunRepository implements RunStore {
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const rows = await this.db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(runFromRow);
   }
 
@@ -178,11 +185,23 @@ export class RunRepository implements RunStore {
   }
 
   async listTableSteps(runId: string): Promise<TableStepRecord[]> {
-    const rows = await this.db.selectFrom('run_table_steps').selectAll().where('run_id', '=', runId).execute();
-    return rows.map((r) => ({ table: r.table_name, keysDone: r.keys_done === 1, foreignKeysDone: r.foreign_keys_done === 1 }));
+    const rows = await this.db
+      .selectFrom('run_table_steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .execute();
+    return rows.map((r) => ({
+      table: r.table_name,
+      keysDone: r.keys_done === 1,
+      foreignKeysDone: r.foreign_keys_done === 1,
+    }));
   }
 
-  async setTableStep(runId: string, table: string, patch: Partial<Omit<TableStepRecord, 'table'>>): Promise<void> {
+  async setTableStep(
+    runId: string,
+    table: string,
+    patch: Partial<Omit<TableStepRecord, 'table'>>,
+  ): Promise<void> {
     const values = {
       ...(patch.keysDone === undefined ? {} : { keys_done: patch.keysDone ? 1 : 0 }),
       ...(patch.foreignKeysDone === undefined ? {} : { foreign_keys_done: patch.foreignKeysDone ? 1 : 0 }),

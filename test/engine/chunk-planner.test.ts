@@ -16,7 +16,10 @@ describe('integer chunk ranges', () => {
     const max = '9007199254750993';
     const ranges = integerRanges(min, max, 10_001, 1000);
     assert.ok(ranges.length > 1);
-    assert.equal(ranges[1]!.lower![0], (BigInt(min) + BigInt(ranges[0]!.upper![0]!) - BigInt(min)).toString());
+    assert.equal(
+      ranges[1]!.lower![0],
+      (BigInt(min) + BigInt(ranges[0]!.upper![0] as string) - BigInt(min)).toString(),
+    );
     assert.ok(ranges.every((r) => r.upper === null || /^\d+$/.test(r.upper[0] as string)));
   });
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 
-export const POSTGRES_ADMIN_URL = process.env.FERRY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL =
+  process.env.FERRY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_ADMIN_URL = process.env.FERRY_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
 
 const startHints = {
@@ -30,7 +31,10 @@ function probe(kind: ServerKind): Promise<string | null> {
     pending = (async () => {
       try {
         if (kind === 'postgres') {
-          const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+          const client = new pg.Client({
+            connectionString: POSTGRES_ADMIN_URL,
+            connectionTimeoutMillis: 3000,
+          });
           await client.connect();
           await client.end();
         } else {

@@ -24,7 +24,8 @@ function parseSize(value: string): Size {
 
 function parseSeed(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new FerryError('FERRY_INVALID_ARGUMENT', `--seed must be a whole number ≥ 0, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new FerryError('FERRY_INVALID_ARGUMENT', `--seed must be a whole number ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -50,7 +51,10 @@ export function registerDemoCommands(program: Command, global: () => GlobalOptio
       rmSync(dir, { recursive: true, force: true });
       log(g, `ferry demo: writing a ${flags.size} CRM installation to ${dir}`);
       const summary = await initInstallation({ dir, size: flags.size, seed: flags.seed });
-      log(g, `ferry demo: ${summary.tables.length} tables, ${formatCount(summary.tables.reduce((n, t) => n + t.rows, 0))} rows, ${formatCount(summary.archive.files)} documents (${formatBytes(summary.archive.bytes)})`);
+      log(
+        g,
+        `ferry demo: ${summary.tables.length} tables, ${formatCount(summary.tables.reduce((n, t) => n + t.rows, 0))} rows, ${formatCount(summary.archive.files)} documents (${formatBytes(summary.archive.bytes)})`,
+      );
       const installation = await readInstallation(join(dir, 'installation.yaml'));
       const tenantDir = join(dir, 'tenant');
       mkdirSync(join(tenantDir, 'documents'), { recursive: true });
@@ -85,7 +89,12 @@ export function registerDemoCommands(program: Command, global: () => GlobalOptio
         'DIR/installation.yaml. Deterministic from --seed, with the problems pre-migration checks must find.',
     )
     .argument('<dir>', 'folder to create')
-    .option('--size <size>', 'small (~5k rows) | medium (~300k) | large (≥3M rows)', parseSize, 'small' as Size)
+    .option(
+      '--size <size>',
+      'small (~5k rows) | medium (~300k) | large (≥3M rows)',
+      parseSize,
+      'small' as Size,
+    )
     .option('--seed <n>', 'random seed: the same seed gives the same data', parseSeed, 1)
     .option('--db <url>', 'put the database in this MariaDB/MySQL or PostgreSQL database instead of SQLite')
     .option('--replace', 'replace CRM tables that already exist in --db', false)
@@ -99,15 +108,22 @@ export function registerDemoCommands(program: Command, global: () => GlobalOptio
         replace: flags.replace,
         ...(flags.db === undefined ? {} : { db: flags.db }),
         onProgress: (p) => {
-          if (!g.json && process.stderr.isTTY) process.stderr.write(`\r  ${p.table}: ${formatCount(p.rows)} rows   `);
+          if (!g.json && process.stderr.isTTY) {
+            process.stderr.write(
+              `\r  ${p.phase}${p.table === undefined ? '' : ` ${p.table}`}: ${formatCount(p.done)} of ${formatCount(p.total)}      `,
+            );
+          }
         },
       });
       if (!g.json && process.stderr.isTTY) process.stderr.write('\n');
-      if (g.json) process.stdout.write(JSON.stringify({ type: 'installation', dir, ...summary }) + '\n');
+      if (g.json) process.stdout.write(JSON.stringify({ type: 'installation', ...summary }) + '\n');
       else {
         process.stdout.write(`Wrote ${join(dir, 'installation.yaml')}\n`);
-        for (const t of summary.tables) process.stdout.write(`  ${t.name.padEnd(24)} ${formatCount(t.rows).padStart(12)} rows\n`);
-        process.stdout.write(`  archive: ${formatCount(summary.archive.files)} files, ${formatBytes(summary.archive.bytes)}\n`);
+        for (const t of summary.tables)
+          process.stdout.write(`  ${t.name.padEnd(24)} ${formatCount(t.rows).padStart(12)} rows\n`);
+        process.stdout.write(
+          `  archive: ${formatCount(summary.archive.files)} files, ${formatBytes(summary.archive.bytes)}\n`,
+        );
       }
     });
 }

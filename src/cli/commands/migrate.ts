@@ -22,7 +22,8 @@ function list(value: string): string[] {
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new FerryError('FERRY_INVALID_ARGUMENT', `${name} must be a whole number ≥ 1, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new FerryError('FERRY_INVALID_ARGUMENT', `${name} must be a whole number ≥ 1, got "${value}"`);
     return n;
   };
 }
@@ -41,7 +42,18 @@ interface MigrateFlags {
 export function printOutcome(outcome: RunOutcome, global: GlobalOptions): number {
   const ok = everyTableVerified(outcome.tables);
   if (global.json) {
-    process.stdout.write(JSON.stringify({ type: 'report', runId: outcome.runId, status: outcome.status, verified: ok, tables: outcome.tables }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        type: 'report',
+        runId: outcome.runId,
+        status: outcome.status,
+        verified: ok,
+        durationMs: outcome.durationMs,
+        // maxRSS is in kilobytes: the process's peak resident memory, for `npm run bench`.
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        tables: outcome.tables,
+      }) + '\n',
+    );
   } else {
     process.stdout.write(renderReport(`Run ${outcome.runId}: ${outcome.status}`, outcome.tables) + '\n');
     if (outcome.status === 'cancelled' || !ok) {
@@ -67,8 +79,18 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     .requiredOption('--to <url>', 'target URL (PostgreSQL with ?schema=, or SQLite)')
     .option('--tables <names>', 'only these tables (comma-separated, exact names)', list)
     .option('--exclude <names>', 'leave these tables out (comma-separated)', list)
-    .option('--parallel <n>', 'chunks copied at once, each with its own connections', positiveInt('--parallel'), defaultRunOptions.parallel)
-    .option('--chunk-rows <n>', 'rows per chunk: the unit of resume and verification', positiveInt('--chunk-rows'), defaultRunOptions.chunkRows)
+    .option(
+      '--parallel <n>',
+      'chunks copied at once, each with its own connections',
+      positiveInt('--parallel'),
+      defaultRunOptions.parallel,
+    )
+    .option(
+      '--chunk-rows <n>',
+      'rows per chunk: the unit of resume and verification',
+      positiveInt('--chunk-rows'),
+      defaultRunOptions.chunkRows,
+    )
     .option('--replace', 'drop target tables that the copy would create', false)
     .option('--dry-run', 'print the plan (tables, chunking, target DDL) and change nothing', false)
     .action(async (flags: MigrateFlags) => {
@@ -86,9 +108,12 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         if (g.json) process.stdout.write(JSON.stringify(plan) + '\n');
         else {
           for (const t of plan.tables) {
-            process.stdout.write(`-- ${t.source.name}: ~${t.source.estimatedRows} rows, chunking ${t.chunking.kind}${t.copy ? '' : ' (NOT MIGRATED)'}\n`);
+            process.stdout.write(
+              `-- ${t.source.name}: ~${t.source.estimatedRows} rows, chunking ${t.chunking.kind}${t.copy ? '' : ' (NOT MIGRATED)'}\n`,
+            );
             for (const n of t.notes) process.stdout.write(`--   ${n.level}: ${n.text}\n`);
-            for (const s of [...t.ddl.create, ...t.ddl.keys, ...t.ddl.foreignKeys]) process.stdout.write(`${s};\n`);
+            for (const s of [...t.ddl.create, ...t.ddl.keys, ...t.ddl.foreignKeys])
+              process.stdout.write(`${s};\n`);
           }
         }
         return;
@@ -105,7 +130,8 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
           onEvent: progress.listener,
           signal,
           onRunCreated: (run) => {
-            if (!g.json) process.stderr.write(`ferry: run ${run.id} started (resume with: ferry resume ${run.id})\n`);
+            if (!g.json)
+              process.stderr.write(`ferry: run ${run.id} started (resume with: ferry resume ${run.id})\n`);
           },
         });
         progress.stop();
@@ -144,30 +170,52 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
   program
     .command('verify')
     .summary('compare a source and a target table by table, writing nothing')
-    .description('Compare row counts and checksums of every table in chunks; a difference names the key range.')
+    .description(
+      'Compare row counts and checksums of every table in chunks; a difference names the key range.',
+    )
     .requiredOption('--from <url>', 'source database URL')
     .requiredOption('--to <url>', 'target database URL')
     .option('--tables <names>', 'only these tables', list)
     .option('--exclude <names>', 'leave these tables out', list)
-    .option('--parallel <n>', 'chunks compared at once', positiveInt('--parallel'), defaultRunOptions.parallel)
-    .action(async (flags: { from: string; to: string; tables?: string[]; exclude?: string[]; parallel: number }) => {
-      const g = global();
-      const results: TableResult[] = await verifyDatabases({
-        from: flags.from,
-        to: flags.to,
-        ...(flags.tables === undefined ? {} : { tables: flags.tables }),
-        ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
-        parallel: flags.parallel,
-        chunkRows: defaultRunOptions.chunkRows,
-        onTable: (r) => {
-          if (!g.json) process.stderr.write(`· ${r.table}: ${r.status}\n`);
-        },
-      });
-      const ok = everyTableVerified(results);
-      if (g.json) process.stdout.write(JSON.stringify({ type: 'verify', verified: ok, tables: results }) + '\n');
-      else process.stdout.write(renderReport(ok ? 'Verified: source and target match' : 'Verification found differences', results) + '\n');
-      process.exitCode = ok ? 0 : 1;
-    });
+    .option(
+      '--parallel <n>',
+      'chunks compared at once',
+      positiveInt('--parallel'),
+      defaultRunOptions.parallel,
+    )
+    .action(
+      async (flags: {
+        from: string;
+        to: string;
+        tables?: string[];
+        exclude?: string[];
+        parallel: number;
+      }) => {
+        const g = global();
+        const results: TableResult[] = await verifyDatabases({
+          from: flags.from,
+          to: flags.to,
+          ...(flags.tables === undefined ? {} : { tables: flags.tables }),
+          ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
+          parallel: flags.parallel,
+          chunkRows: defaultRunOptions.chunkRows,
+          onTable: (r) => {
+            if (!g.json) process.stderr.write(`· ${r.table}: ${r.status}\n`);
+          },
+        });
+        const ok = everyTableVerified(results);
+        if (g.json)
+          process.stdout.write(JSON.stringify({ type: 'verify', verified: ok, tables: results }) + '\n');
+        else
+          process.stdout.write(
+            renderReport(
+              ok ? 'Verified: source and target match' : 'Verification found differences',
+              results,
+            ) + '\n',
+          );
+        process.exitCode = ok ? 0 : 1;
+      },
+    );
 
   program
     .command('runs')
@@ -180,11 +228,26 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         const runs = await store.listRuns(flags.limit);
         if (g.json) {
           process.stdout.write(
-            JSON.stringify(runs.map((r) => ({ id: r.id, kind: r.kind, status: r.status, step: r.step, source: r.sourceLocation, target: r.targetLocation, createdAt: r.createdAt, finishedAt: r.finishedAt }))) + '\n',
+            JSON.stringify(
+              runs.map((r) => ({
+                id: r.id,
+                kind: r.kind,
+                status: r.status,
+                step: r.step,
+                source: r.sourceLocation,
+                target: r.targetLocation,
+                createdAt: r.createdAt,
+                finishedAt: r.finishedAt,
+              })),
+            ) + '\n',
           );
         } else {
-          for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}\n`);
-          if (runs.length === 0) process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
+          for (const r of runs)
+            process.stdout.write(
+              `${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}\n`,
+            );
+          if (runs.length === 0)
+            process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
         }
       } finally {
         await store.close();
