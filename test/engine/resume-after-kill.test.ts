@@ -17,14 +17,20 @@ interface Exit {
   stderr: string;
 }
 
+/** Run ferry; with `killAfterMs`, SIGKILL it that long after it reported the run started. */
 function ferry(args: string[], killAfterMs?: number): Promise<Exit> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/ferry.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let timer: NodeJS.Timeout | null = null;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (killAfterMs !== undefined && timer === null && stdout.includes('"type":"run-started"')) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code, signal) => {
       if (timer !== null) clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
@@ -80,7 +86,7 @@ describe('resume after SIGKILL', { skip }, () => {
       const [run] = JSON.parse(runs.stdout.trim()) as { id: string }[];
       assert.ok(run, 'the killed migrate left a run behind');
       // Kill the resumes too, at different moments, before letting one finish.
-      for (const ms of [1200 + Math.floor(Math.random() * 800), 600 + Math.floor(Math.random() * 1500)]) {
+      for (const ms of [Math.floor(Math.random() * 1000), 200 + Math.floor(Math.random() * 1000)]) {
         const killed = await ferry([...common, 'resume', run.id], ms);
         if (killed.signal !== 'SIGKILL') break; // finished early: nothing left to interrupt
       }

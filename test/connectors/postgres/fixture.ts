@@ -1,0 +1,350 @@
+// A PostgreSQL schema with an awkward name holding a table of every supported type, with edge
+// values and the canonical cells read() must yield for them.
+
+import pg from 'pg';
+import { parseConnectionUrl } from '../../../src/connectors/connection-url.ts';
+import type { ConnectionUrl, Row } from '../../../src/connectors/types.ts';
+
+export const SCHEMA = 'Tenant $Acme';
+
+export function schemaUrl(databaseUrl: string, schema = SCHEMA): ConnectionUrl {
+  return parseConnectionUrl(`${databaseUrl}?schema=${encodeURIComponent(schema)}`);
+}
+
+export const ALL_TYPES_DDL = [
+  `CREATE SCHEMA "${SCHEMA}"`,
+  `CREATE TYPE "${SCHEMA}"."Mood" AS ENUM ('sad', 'happy', 'it''s \\ odd')`,
+  `CREATE TABLE "${SCHEMA}"."Every Type" (
+     id integer PRIMARY KEY,
+     i2 smallint, i4 integer, i8 bigint,
+     n numeric(65,30), nu numeric, n2 numeric(10,2),
+     f4 real, f8 double precision,
+     b boolean,
+     c char(5), vc varchar(20), t text,
+     by bytea,
+     d date, tm time(3), ts timestamp(6), tstz timestamptz(3),
+     j json, jb jsonb,
+     bt bit(5), vb bit varying(10),
+     u uuid, iv interval,
+     e "${SCHEMA}"."Mood",
+     "order" text, "User Name" text,
+     gen integer GENERATED ALWAYS AS (i2::integer * 2) STORED
+   )`,
+];
+
+/** Columns in table order, except the generated one, for inserts. */
+export const INSERT_COLUMNS = [
+  'id',
+  'i2',
+  'i4',
+  'i8',
+  'n',
+  'nu',
+  'n2',
+  'f4',
+  'f8',
+  'b',
+  'c',
+  'vc',
+  't',
+  'by',
+  'd',
+  'tm',
+  'ts',
+  'tstz',
+  'j',
+  'jb',
+  'bt',
+  'vb',
+  'u',
+  'iv',
+  'e',
+  'order',
+  'User Name',
+] as const;
+
+export const ALL_COLUMNS = [...INSERT_COLUMNS, 'gen'];
+
+const awkward = 'back\\slash\ttab\nnewline\rcr 😀 end';
+
+/** [input values for INSERT_COLUMNS, expected canonical cells for ALL_COLUMNS]. */
+export const ROWS: Array<{ input: Array<string | Buffer | null>; expected: Row }> = [
+  {
+    input: [
+      '1',
+      '32767',
+      '2147483647',
+      '9223372036854775807',
+      '99999999999999999999999999999999999.999999999999999999999999999999',
+      '12345678901234567890.123456789012345678901234567890',
+      '12.3',
+      '3.4028235e38',
+      '1.7976931348623157e308',
+      'true',
+      'ab',
+      'x',
+      'hello',
+      Buffer.from([0, 255]),
+      '9999-12-31',
+      '23:59:59.999',
+      '2024-02-29 12:34:56.123456',
+      '2024-02-29 12:34:56.5+02',
+      '{"a": [1, 2.50]}',
+      '{"b": 1, "a": 2}',
+      '10101',
+      '101',
+      'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
+      '1 year 2 months 3 days 04:05:06.5',
+      'happy',
+      'o',
+      'u',
+    ],
+    expected: [
+      '1',
+      '32767',
+      '2147483647',
+      '9223372036854775807',
+      '99999999999999999999999999999999999.999999999999999999999999999999',
+      '12345678901234567890.123456789012345678901234567890',
+      '12.30',
+      '3.4028235e+38',
+      '1.7976931348623157e+308',
+      '1',
+      'ab',
+      'x',
+      'hello',
+      Buffer.from([0, 255]),
+      '9999-12-31',
+      '23:59:59.999',
+      '2024-02-29 12:34:56.123456',
+      '2024-02-29 10:34:56.5Z',
+      '{"a": [1, 2.50]}',
+      '{"a": 2, "b": 1}',
+      '10101',
+      '101',
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+      '1 year 2 mons 3 days 04:05:06.5',
+      'happy',
+      'o',
+      'u',
+      '65534',
+    ],
+  },
+  {
+    input: [
+      '2',
+      '-32768',
+      '-2147483648',
+      '-9223372036854775808',
+      '-0.000000000000000000000000000001',
+      '0',
+      '-0.01',
+      '-1.17549435e-38',
+      '5e-324',
+      'false',
+      '',
+      '',
+      '',
+      Buffer.alloc(0),
+      '0001-01-01',
+      '00:00:00',
+      '0001-01-01 00:00:00',
+      '1970-01-01 00:00:00+00',
+      '[]',
+      '[]',
+      '00000',
+      '',
+      '00000000-0000-0000-0000-000000000000',
+      '0',
+      'sad',
+      '',
+      '',
+    ],
+    expected: [
+      '2',
+      '-32768',
+      '-2147483648',
+      '-9223372036854775808',
+      '-0.000000000000000000000000000001',
+      '0',
+      '-0.01',
+      '-1.1754944e-38',
+      '5e-324',
+      '0',
+      '',
+      '',
+      '',
+      Buffer.alloc(0),
+      '0001-01-01',
+      '00:00:00',
+      '0001-01-01 00:00:00',
+      '1970-01-01 00:00:00Z',
+      '[]',
+      '[]',
+      '00000',
+      '',
+      '00000000-0000-0000-0000-000000000000',
+      '00:00:00',
+      'sad',
+      '',
+      '',
+      '-65536',
+    ],
+  },
+  {
+    input: ['3', ...Array<null>(INSERT_COLUMNS.length - 1).fill(null)],
+    expected: ['3', ...Array<null>(ALL_COLUMNS.length - 1).fill(null)],
+  },
+  {
+    input: [
+      '4',
+      '0',
+      '0',
+      '0',
+      '0',
+      '-1.5',
+      '0',
+      'NaN',
+      '-Infinity',
+      'true',
+      'a\\b',
+      'tab\there',
+      awkward,
+      Buffer.from([0x5c, 0x09, 0x0a, 0x0d, 0x4e]),
+      '2000-02-29',
+      '24:00:00',
+      '2000-01-01 00:00:00.1',
+      '2024-06-01 00:00:00.001+00',
+      '{"s":"a\\tb\\\\", "e":"😀"}',
+      '{"e": "😀", "t": "\\\\"}',
+      '11111',
+      '1111111111',
+      '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+      '-1 days +02:00:00',
+      "it's \\ odd",
+      'tab\t',
+      '\\N',
+    ],
+    expected: [
+      '4',
+      '0',
+      '0',
+      '0',
+      '0.000000000000000000000000000000',
+      '-1.5',
+      '0.00',
+      'NaN',
+      '-Infinity',
+      '1',
+      'a\\b',
+      'tab\there',
+      awkward,
+      Buffer.from([0x5c, 0x09, 0x0a, 0x0d, 0x4e]),
+      '2000-02-29',
+      '24:00:00',
+      '2000-01-01 00:00:00.1',
+      '2024-06-01 00:00:00.001Z',
+      '{"s":"a\\tb\\\\", "e":"😀"}',
+      '{"e": "😀", "t": "\\\\"}',
+      '11111',
+      '1111111111',
+      '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+      '-1 days +02:00:00',
+      "it's \\ odd",
+      'tab\t',
+      '\\N',
+      '0',
+    ],
+  },
+  {
+    input: [
+      '5',
+      '1',
+      '-1',
+      '1',
+      '1',
+      '1e-20',
+      '99999999.99',
+      '0.1',
+      '1e-7',
+      'f',
+      ' x  ',
+      ' lead',
+      '𝄞\u0000'.slice(0, 2),
+      Buffer.from('héllo'),
+      '2024-01-01',
+      '12:00:00.5',
+      '2024-01-01 00:00:00',
+      '2024-01-01 23:59:59.999+05:30',
+      '{}',
+      '{"n": 1.50}',
+      '00001',
+      '0',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '1 mon',
+      'happy',
+      'Ünïcödé',
+      '\r\n',
+    ],
+    expected: [
+      '5',
+      '1',
+      '-1',
+      '1',
+      '1.000000000000000000000000000000',
+      '0.00000000000000000001',
+      '99999999.99',
+      '0.1',
+      '1e-7',
+      '0',
+      ' x',
+      ' lead',
+      '𝄞',
+      Buffer.from('héllo'),
+      '2024-01-01',
+      '12:00:00.5',
+      '2024-01-01 00:00:00',
+      '2024-01-01 18:29:59.999Z',
+      '{}',
+      '{"n": 1.50}',
+      '00001',
+      '0',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '1 mon',
+      'happy',
+      'Ünïcödé',
+      '\r\n',
+      '2',
+    ],
+  },
+];
+
+export async function createAllTypes(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const sql of ALL_TYPES_DDL) await client.query(sql);
+    const columns = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
+    const params = INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+    for (const row of ROWS) {
+      await client.query(`INSERT INTO "${SCHEMA}"."Every Type" (${columns}) VALUES (${params})`, row.input);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Run SQL on the database as the test administrator. */
+export async function adminQuery(
+  databaseUrl: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await client.query(sql, values);
+  } finally {
+    await client.end();
+  }
+}
