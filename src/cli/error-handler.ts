@@ -21,7 +21,9 @@ export function printError(error: unknown, options: { verbose: boolean; json: bo
   } else if (user && ferry !== null) {
     process.stderr.write(`ferry: ${message} — ${ferry.hint} [${ferry.code}]\n`);
   } else {
-    process.stderr.write(`ferry: internal error: ${message} — this is a bug in Ferry; rerun with --verbose and report the output\n`);
+    process.stderr.write(
+      `ferry: internal error: ${message} — this is a bug in Ferry; rerun with --verbose and report the output\n`,
+    );
   }
   if (options.verbose && error instanceof Error) {
     let current: unknown = error;

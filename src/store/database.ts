@@ -55,9 +55,12 @@ export interface TableResultsTable {
   messages_json: string;
 }
 
-export interface StoreDatabase {
+export interface RunStoreTables {
   runs: RunsTable;
   run_chunks: RunChunksTable;
   run_table_steps: RunTableStepsTable;
   table_results: TableResultsTable;
 }
+
+/** Every table of the store; each area adds its own tables interface here. */
+export type StoreDatabase = RunStoreTables;

@@ -9,7 +9,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { FerryError } from '../domain/errors.ts';
 import type { RunStore } from '../engine/run-store.ts';
 import type { StoreDatabase } from './database.ts';
-import { migrationProvider } from './migrations.ts';
+import { migrationProvider } from './migrations/index.ts';
 import { RunRepository } from './run-repository.ts';
 
 export function defaultHome(): string {

@@ -284,7 +284,13 @@ describe('bad input involving servers', async () => {
       const outcome = await startCopyRun({
         from: source!.url,
         to: `${target!.url}?schema=tenant_dropped`,
-        options: { ...defaultRunOptions, parallel: 1, chunkRows: 500, tables: ['customers', 'later'] },
+        options: {
+          ...defaultRunOptions,
+          replace: false,
+          parallel: 1,
+          chunkRows: 500,
+          tables: ['customers', 'later'],
+        },
         store,
         signal: new AbortController().signal,
         onEvent: (event) => {

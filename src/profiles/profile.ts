@@ -1,0 +1,147 @@
+// The application profile: everything Ferry knows about one application, so the engine, services
+// and API stay generic. A vendor writes one module implementing this for their application
+// (docs/profiles.md). Profiles read the source only through the connector contracts
+// (`SourceConnection.read`, `listTables`), never with dialect-specific SQL, so one profile works
+// on every source database.
+
+import type { SourceConnection, TableSchema } from '../connectors/types.ts';
+import type { Installation } from '../domain/installation.ts';
+
+/** What a profile hook gets: the installation (files) and an open session on its database. */
+export interface ProfileContext {
+  installation: Installation;
+  source: SourceConnection;
+  /** Source tables, introspected once per operation. */
+  tables: TableSchema[];
+  signal?: AbortSignal;
+}
+
+// ---- Checks ------------------------------------------------------------------------------------
+
+export type CheckSeverity = 'blocking' | 'warning';
+export type CheckOutcome = 'pass' | 'warning' | 'blocking';
+
+export interface CheckFinding {
+  /** How many offending objects were found (0 = pass). */
+  count: number;
+  /** Up to 20 examples, each a short human-readable description of one offending object. */
+  examples: string[];
+  /** Extra detail for this run (overrides the definition's guidance when set). */
+  guidance?: string;
+}
+
+export interface CheckDefinition {
+  /** Stable id, e.g. `crm.duplicate-user-emails`. */
+  id: string;
+  title: string;
+  severity: CheckSeverity;
+  /** What to do when the check finds something. */
+  guidance: string;
+  run(ctx: ProfileContext): Promise<CheckFinding>;
+  /** An offered fix, applied on request (never silently); null when there is none. */
+  fix?: { description: string; apply(ctx: ProfileContext): Promise<{ changed: number }> };
+}
+
+// ---- Users and plans -----------------------------------------------------------------------------
+
+export interface SourceUser {
+  /** The user's key in the source, as canonical text. */
+  id: string;
+  name: string;
+  group: string | null;
+  position: string | null;
+  /** Every email address the source holds for the user (may be empty). */
+  emails: string[];
+  isAdministrator: boolean;
+  /** The plan (license) the source says the user has, or null for none. */
+  plan: string | null;
+}
+
+export interface UsersHook {
+  /** Plans a user can be given, in display order (the profile's license types). */
+  plans: string[];
+  list(ctx: ProfileContext): Promise<SourceUser[]>;
+}
+
+// ---- License, version, freeze --------------------------------------------------------------------
+
+export interface License {
+  companyName: string;
+  serialNumber: string;
+}
+
+export interface LicenseHook {
+  read(ctx: ProfileContext): Promise<License>;
+}
+
+export interface VersionHook {
+  /** The lowest source version that can be migrated, e.g. '7.1'. */
+  minimum: string;
+  read(ctx: ProfileContext): Promise<string>;
+}
+
+export interface FreezeHook {
+  /** Stop users logging in to the source (live and final runs). Idempotent. */
+  freeze(installation: Installation): Promise<void>;
+  /** Undo `freeze` (on abandon). Idempotent. */
+  unfreeze(installation: Installation): Promise<void>;
+  isFrozen(installation: Installation): Promise<boolean>;
+  /** Keep the source as a read-only archive after go-live. Idempotent. */
+  archive(installation: Installation): Promise<void>;
+}
+
+// ---- Companies, tables, checklists -----------------------------------------------------------
+
+export interface Company {
+  id: string;
+  name: string;
+  /** Tables that hold this company's data. */
+  tables: string[];
+}
+
+export interface CompaniesHook {
+  /** How the source splits into companies (one company when the application has none). */
+  list(ctx: ProfileContext): Promise<Company[]>;
+  /** Tables shared by every company (always migrated). */
+  sharedTables(tables: TableSchema[]): string[];
+}
+
+export interface ExcludedTable {
+  /** Exact table name, or a pattern matched against table names. */
+  table: string | RegExp;
+  /** Why it is not migrated (shown in checks and the setup checklist). */
+  reason: string;
+  /** What must be set up in the tenant instead. */
+  setup: string;
+}
+
+export interface CompanionTable {
+  /** The base table and its extension table, joined by the base's primary key. */
+  base: string;
+  companion: string;
+  /** Values for the companion's non-key columns when a record is missing (canonical text). */
+  defaults: Record<string, string | null>;
+}
+
+export interface ChecklistItemTemplate {
+  id: string;
+  title: string;
+  /** Who tests it in the parallel phase: the vendor's team or the customer's. */
+  owner: 'vendor' | 'customer';
+}
+
+export interface ApplicationProfile {
+  id: string;
+  title: string;
+  version: VersionHook;
+  license: LicenseHook;
+  checks: CheckDefinition[];
+  users: UsersHook;
+  freeze: FreezeHook;
+  companies: CompaniesHook;
+  /** Tables that are never migrated (e.g. permissions), with the reason and what to set up. */
+  excludedTables: ExcludedTable[];
+  companionTables: CompanionTable[];
+  /** The parallel-phase checklist this application starts with. */
+  checklist: ChecklistItemTemplate[];
+}
