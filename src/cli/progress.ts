@@ -65,7 +65,7 @@ function jsonRenderer(): ProgressRenderer {
         return;
       }
       if (event.type === 'run-finished') flush();
-      process.stdout.write(JSON.stringify(event) + '\n');
+      process.stdout.write(JSON.stringify({ ...event, at: new Date().toISOString() }) + '\n');
     },
     stop() {
       clearInterval(timer);

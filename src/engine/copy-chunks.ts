@@ -1,11 +1,16 @@
 // Copying chunks: source.read → target.write, streamed with backpressure (the writer pulls the
 // next batch only when it accepted the previous one), checkpointed in the store per chunk.
 //
+// The source side of each chunk's checksum is computed here, from the rows as they stream out of
+// the source (no second read of the source); verification later computes the target side inside
+// the target database and compares. `ferry verify` recomputes both sides independently.
+//
 // Resume rule: a chunk found `copying` may have been half-written by a killed process, so its key
 // range is deleted on the target before it is copied again. A chunk is marked `copied` only after
 // the target committed it, so a chunk marked copied is never copied twice.
 
-import type { KeyRange, ReadWarnings, Row, RowBatch } from '../connectors/types.ts';
+import { ChecksumAccumulator } from '../connectors/canonical.ts';
+import type { ChunkChecksum, KeyRange, ReadWarnings, Row, RowBatch } from '../connectors/types.ts';
 import { chunkKey, type TablePlan } from './plan.ts';
 import type { ChunkRecord, RunOptions, RunStore } from './run-store.ts';
 import type { SessionPair } from './session-slots.ts';
@@ -39,6 +44,7 @@ interface CopiedCounts {
   bytes: number;
   lastRow: Row | null;
   warnings: ReadWarnings;
+  checksum: ChunkChecksum;
 }
 
 async function copyRange(
@@ -52,6 +58,7 @@ async function copyRange(
   let rowsRead = 0;
   let bytes = 0;
   let lastRow: Row | null = null;
+  const hash = new ChecksumAccumulator();
   const batches = sessions.source.read(
     plan.source,
     plan.copyColumns,
@@ -68,6 +75,7 @@ async function copyRange(
     plan.target,
     plan.copyColumns,
     observe(batches, (batch) => {
+      for (const row of batch.rows) hash.add(row);
       rowsRead += batch.rows.length;
       bytes += batch.bytes;
       lastRow = batch.rows[batch.rows.length - 1] ?? lastRow;
@@ -75,7 +83,7 @@ async function copyRange(
     }),
     ctx.signal,
   );
-  return { rowsRead, rowsWritten: result.rowsWritten, bytes, lastRow, warnings };
+  return { rowsRead, rowsWritten: result.rowsWritten, bytes, lastRow, warnings, checksum: hash.result() };
 }
 
 /** Copy one precomputed chunk (integer-range or whole-table). */
@@ -98,6 +106,8 @@ export async function copyChunk(
     bytes: counts.bytes,
     durationMs: Date.now() - started,
     warnings: counts.warnings,
+    source: counts.checksum,
+    target: null,
   };
   await ctx.store.updateChunk(ctx.runId, plan.source.name, chunk.index, done);
   ctx.onChunkCopied(plan.source.name, { ...chunk, ...done } as ChunkRecord);
@@ -149,6 +159,8 @@ export async function copyKeysetTable(
       bytes: counts.bytes,
       durationMs: Date.now() - started,
       warnings: counts.warnings,
+      source: counts.checksum,
+      target: null,
     };
     await ctx.store.updateChunk(ctx.runId, table, current.index, done);
     ctx.onChunkCopied(table, { ...current, ...done } as ChunkRecord);

@@ -1,6 +1,8 @@
-// Verification: for every copied chunk, the row count and checksum of its key range computed on
-// both sides (inside each database where the connector can) and compared. A mismatch fails the
-// table and names the chunk's key range.
+// Verification: for every copied chunk, the row count and checksum of its key range on both sides,
+// compared. The source side was computed while the chunk streamed out of the source (copy-chunks.ts);
+// the target side is computed now, inside the target database where the connector can. A chunk
+// copied before that existed (no source checksum) is checksummed on the source too. A mismatch
+// fails the table and names the chunk's key range.
 
 import { checksumsEqual } from '../connectors/canonical.ts';
 import type { RunEventListener } from './events.ts';
@@ -31,7 +33,7 @@ export async function verifyChunks(ctx: VerifyContext): Promise<void> {
         const plan = plans.get(chunk.table)!;
         const range = chunkRange(plan, chunk);
         const [s, t] = await Promise.all([
-          source.checksum(plan.source, plan.copyColumns, range),
+          chunk.source ?? source.checksum(plan.source, plan.copyColumns, range),
           target.checksum(targetTableSchema(plan), plan.copyColumns, range),
         ]);
         const ok = checksumsEqual(s, t);

@@ -13,8 +13,8 @@ import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
 export const defaultRunOptions: Omit<RunOptions, 'replace'> = {
   parallel: 4,
   chunkRows: 100_000,
-  batchRows: 2_000,
-  batchBytes: 8 * 1024 * 1024,
+  batchRows: 500,
+  batchBytes: 1 * 1024 * 1024,
 };
 
 export interface StartCopyRunInput {

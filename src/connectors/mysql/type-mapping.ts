@@ -1,5 +1,5 @@
 // MySQL / MariaDB native type → LogicalType, and column defaults → ColumnDefault. Pure, no I/O.
-// docs/type-mapping.mysql.md is written from `mysqlTypeRules`; keep them in step.
+// docs/type-mapping.md (MySQL section) is written from `mysqlTypeRules`; keep them in step.
 
 import type { ColumnDefault, LogicalType } from '../types.ts';
 import { parseQuotedList } from './dialect.ts';
@@ -18,7 +18,7 @@ export interface NativeColumnInfo {
   jsonValidCheck: boolean;
 }
 
-/** One row of the mapping table, for docs/type-mapping.mysql.md. */
+/** One row of the mapping table, for docs/type-mapping.md (MySQL section). */
 export interface TypeRule {
   native: string;
   logical: string;

@@ -1,6 +1,6 @@
 // PostgreSQL as a target: how each logical type is stored, and why. Pure, no I/O.
 //
-// `targetTypeRules` is the table docs/type-mapping.postgres.md is written from; `mapColumn` applies
+// `targetTypeRules` is the table docs/type-mapping.md (PostgreSQL section) is written from; `mapColumn` applies
 // it to one source column together with the default, generated and auto-increment rules.
 
 import type { ColumnMapping, ColumnSchema, Dialect, LogicalKind, LogicalType } from '../types.ts';
