@@ -25,24 +25,24 @@ export const typeFixtures: Record<Dialect, TypeFixture> = {
         c_varchar VARCHAR(255), c_text TEXT, c_binary BINARY(4), c_varbinary VARBINARY(255), c_blob LONGBLOB,
         c_date DATE, c_time TIME(6), c_datetime DATETIME(6), c_timestamp TIMESTAMP(3) NULL DEFAULT NULL, c_year YEAR,
         c_enum ENUM('a','b','c d'), c_set SET('x','y','z'), c_json JSON, c_bit BIT(10),
-        \`order\` INT, c_gen INT AS (c_smallint * 2) STORED
+        \`order\` INT, c_char CHAR(10), c_uuid UUID, c_gen INT AS (c_smallint * 2) STORED
       ) CHARACTER SET utf8mb4`,
       `SET time_zone = '+00:00'`,
       `INSERT INTO \`all types\` (id, c_tinyint, c_tinyint_u, c_smallint, c_mediumint, c_int, c_int_u, c_bigint, c_bigint_u,
         c_decimal, c_decimal2, c_float, c_double, c_bool, c_varchar, c_text, c_binary, c_varbinary, c_blob,
-        c_date, c_time, c_datetime, c_timestamp, c_year, c_enum, c_set, c_json, c_bit, \`order\`) VALUES
+        c_date, c_time, c_datetime, c_timestamp, c_year, c_enum, c_set, c_json, c_bit, \`order\`, c_char, c_uuid) VALUES
        (1, 127, 255, 32767, 8388607, 2147483647, 4294967295, 9223372036854775807, 18446744073709551615,
         '12345678901234567890123456789012345.123456789012345678901234567890', 12.30, 1.1, 1.7976931348623157e308, TRUE,
         ${mysqlString(unicode)}, ${mysqlString(longText)}, x'00ff0a09', x'5c0a09', x'deadbeef',
         '2024-02-29', '23:59:59.5', '2024-02-29 13:45:01.123456', '2024-06-01 12:00:00.250', 2155,
-        'c d', 'x,z', '{"a": [1, 2.5, "ü"]}', b'1000000001', 1),
+        'c d', 'x,z', '{"a": [1, 2.5, "ü"]}', b'1000000001', 1, 'abc', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'),
        (2, -128, 0, -32768, -8388608, -2147483648, 0, -9223372036854775808, 0,
         '-0.000000000000000000000000000001', -99999999.99, -0.5, 0.1, FALSE,
         '', '', x'00000000', x'', x'',
         '1000-01-01', '00:00:00', '1000-01-01 00:00:00', '1970-01-02 00:00:00', 1901,
-        'a', '', '[]', b'0', 0),
+        'a', '', '[]', b'0', 0, '', '00000000-0000-0000-0000-000000000000'),
        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
     ],
     expected: {
       id: ['1', '2', '3'],
@@ -78,6 +78,8 @@ export const typeFixtures: Record<Dialect, TypeFixture> = {
       c_json: ['{"a": [1, 2.5, "ü"]}', '[]', null],
       c_bit: ['1000000001', '0000000000', null],
       order: ['1', '0', null],
+      c_char: ['abc', '', null],
+      c_uuid: ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '00000000-0000-0000-0000-000000000000', null],
       c_gen: ['65534', '-65536', null],
     },
   },
