@@ -1,8 +1,8 @@
 // `npm run bench`: Ferry against the tools a consultant would otherwise pick, on the same data in the
 // same run, reported as ratios (the machines are shared and noisy; absolute times are not comparable).
 //
-//   1. MariaDB → PostgreSQL: Ferry vs pgloader vs the ingest limit (parallel `psql \copy` of files
-//      exported beforehand into the same bare tables).
+//   1. MariaDB → PostgreSQL: Ferry vs pgloader vs the ingest limit (`psql \copy` of files exported
+//      beforehand into the same bare tables; one stream, and as many streams as Ferry's --parallel).
 //   2. PostgreSQL → PostgreSQL: Ferry vs `pg_dump | psql`.
 //
 // Data: the `large` CRM installation (≥ 3 M rows), generated once into MariaDB and reused while its
@@ -294,6 +294,13 @@ async function main(): Promise<void> {
             note: '4 workers, prefetch 10k; includes indexes',
           },
         ]),
+    {
+      name: 'ingest limit: psql \\copy, one stream',
+      seconds: limit1.seconds,
+      rows,
+      bytes,
+      note: 'bare tables, files pre-exported',
+    },
     {
       name: `ingest limit: ${parallel} × psql \\copy`,
       seconds: limit.seconds,

@@ -1,8 +1,12 @@
 // The `ferry` command: parses, prints, calls services. No business logic lives here.
 
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommands } from './commands/check.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
+import { registerMigrationCommands } from './commands/migration.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTokenCommands } from './commands/token.ts';
 import { printError } from './error-handler.ts';
 import type { GlobalOptions } from './run-output.ts';
 
@@ -18,16 +22,30 @@ export async function main(argv: string[]): Promise<void> {
       '--home <dir>',
       'Ferry home: the control-plane store and run state (default ~/.ferry or $FERRY_HOME)',
     )
+    .option(
+      '--store <url>',
+      'control-plane store in PostgreSQL (postgres://…) instead of the SQLite file in the home (default $FERRY_STORE)',
+    )
     .option('--json', 'machine-readable output: one JSON object per line', false)
     .option('--verbose', 'print stack traces and causes on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const global = (): GlobalOptions => {
-    const o = program.opts<{ home?: string; json: boolean; verbose: boolean }>();
-    return { ...(o.home === undefined ? {} : { home: o.home }), json: o.json, verbose: o.verbose };
+    const o = program.opts<{ home?: string; store?: string; json: boolean; verbose: boolean }>();
+    const store = o.store ?? process.env.FERRY_STORE;
+    return {
+      ...(o.home === undefined ? {} : { home: o.home }),
+      ...(store === undefined || store === '' ? {} : { store }),
+      json: o.json,
+      verbose: o.verbose,
+    };
   };
   registerMigrateCommands(program, global);
   registerDemoCommands(program, global);
+  registerCheckCommands(program, global);
+  registerMigrationCommands(program, global);
+  registerTokenCommands(program, global);
+  registerServeCommand(program, global);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -5,6 +5,8 @@ import { createProgressRenderer, type ProgressRenderer } from './progress.ts';
 
 export interface GlobalOptions {
   home?: string;
+  /** Control-plane store URL (PostgreSQL); absent: the SQLite file in the home. */
+  store?: string;
   verbose: boolean;
   json: boolean;
 }

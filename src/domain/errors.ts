@@ -90,6 +90,36 @@ export const errorCatalogue = {
     user: true,
     hint: 'The action is not allowed in the current state; see docs/errors.md.',
   },
+  FERRY_LICENSE_CHANGED: {
+    status: 409,
+    user: true,
+    hint: "The installation's license no longer matches the one recorded at the first run; restore it, or abandon this migration and set up a new one.",
+  },
+  FERRY_MIGRATION_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`ferry migration list` shows the migrations in this store.',
+  },
+  FERRY_TENANT_IN_USE: {
+    status: 409,
+    user: true,
+    hint: 'A tenant belongs to one migration at a time; finish or abandon that one, or choose another tenant id.',
+  },
+  FERRY_CHECKLIST_ITEM_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`ferry migration checklist MIGRATION` lists the item ids.',
+  },
+  FERRY_UNAUTHORIZED: {
+    status: 401,
+    user: true,
+    hint: 'Create a token with `ferry token create --name NAME` and send it as `Authorization: Bearer TOKEN`.',
+  },
+  FERRY_TOKEN_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`ferry token list` shows the operator tokens.',
+  },
   FERRY_SOURCE_ERROR: {
     status: 502,
     user: true,
@@ -99,6 +129,51 @@ export const errorCatalogue = {
     status: 502,
     user: true,
     hint: 'The target database reported an error; see the cause.',
+  },
+  FERRY_BLOB_STORE_ERROR: {
+    status: 502,
+    user: true,
+    hint: 'The document store (filesystem or S3-compatible) reported an error; see the cause, then rerun the upload with the same session: finished documents are not uploaded again.',
+  },
+  FERRY_BLOB_CHECKSUM_MISMATCH: {
+    status: 422,
+    user: true,
+    hint: 'The stored document differs from the archive file (it changed while being uploaded, or the store corrupted it); rerun the upload.',
+  },
+  FERRY_DOCUMENT_SESSION_CONFLICT: {
+    status: 409,
+    user: true,
+    hint: 'Resume an upload session with the mode, archive and store it was started with, or start a new session.',
+  },
+  FERRY_CHECKS_BLOCKING: {
+    status: 409,
+    user: true,
+    hint: 'Run `ferry check INSTALLATION` to see each blocking finding with its examples and what to do; fix them in the source, then start the run again.',
+  },
+  FERRY_USERS_NOT_READY: {
+    status: 409,
+    user: true,
+    hint: '`ferry users list MIGRATION` shows every user with what is wrong; give an administrator a plan with `ferry users plan`, and each user with a plan a unique valid username with `ferry users username` (`ferry users duplicates` lists the clashes).',
+  },
+  FERRY_USER_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`ferry users list MIGRATION` shows the user ids; `ferry users refresh MIGRATION` reloads them from the source.',
+  },
+  FERRY_USERNAME_TAKEN: {
+    status: 409,
+    user: true,
+    hint: "A username belongs to one user with a plan; choose another address, or first change the other user's username or plan.",
+  },
+  FERRY_USER_MAPPING_CONFLICT: {
+    status: 409,
+    user: true,
+    hint: 'A user maps to one cloud identity and an identity to one user; `ferry users mappings MIGRATION` shows the mappings, `ferry users unmap` removes one.',
+  },
+  FERRY_EMAIL_FAILED: {
+    status: 502,
+    user: true,
+    hint: 'The SMTP server did not accept the connection or the messages; check the URL given to `ferry users emails --smtp`, or leave it out to write the messages to the outbox folder.',
   },
   FERRY_INTERNAL: {
     status: 500,

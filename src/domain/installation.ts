@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 
-export const installationProfiles = ['crm'] as const;
+export const installationProfiles = ['crm', 'erp'] as const;
 export const generatedSizes = ['small', 'medium', 'large'] as const;
 
 const databaseUrl = z

@@ -93,6 +93,9 @@ export interface RunStore {
   listTableSteps(runId: string): Promise<TableStepRecord[]>;
   setTableStep(runId: string, table: string, patch: Partial<Omit<TableStepRecord, 'table'>>): Promise<void>;
   saveTableResults(runId: string, results: TableResult[]): Promise<void>;
+  /** The run an earlier request with this idempotency key created, if any. */
+  runForIdempotencyKey(key: string): Promise<string | null>;
+  rememberIdempotencyKey(key: string, runId: string): Promise<void>;
   listTableResults(runId: string): Promise<TableResult[]>;
   close(): Promise<void>;
 }

@@ -24,10 +24,14 @@ export type CheckOutcome = 'pass' | 'warning' | 'blocking';
 export interface CheckFinding {
   /** How many offending objects were found (0 = pass). */
   count: number;
+  /** What `count` counts ('users', 'rows', 'tables'…); shown next to it. Optional. */
+  unit?: string;
   /** Up to 20 examples, each a short human-readable description of one offending object. */
   examples: string[];
   /** Extra detail for this run (overrides the definition's guidance when set). */
   guidance?: string;
+  /** Counts per place (e.g. per `table.column`), when the count is spread over several. Optional. */
+  breakdown?: { label: string; count: number }[];
 }
 
 export interface CheckDefinition {
@@ -38,8 +42,24 @@ export interface CheckDefinition {
   /** What to do when the check finds something. */
   guidance: string;
   run(ctx: ProfileContext): Promise<CheckFinding>;
-  /** An offered fix, applied on request (never silently); null when there is none. */
-  fix?: { description: string; apply(ctx: ProfileContext): Promise<{ changed: number }> };
+  /**
+   * An offered fix, applied only on an operator's explicit request (`ferry check --fix ID`), never
+   * during a run. It may change the source only through `edits`, which the checks service opens
+   * for that one request. Absent when the check offers none.
+   */
+  fix?: {
+    description: string;
+    apply(ctx: ProfileContext, edits: SourceEdits): Promise<{ changed: number }>;
+  };
+}
+
+/**
+ * The only writes a profile may make to the source database, dialect-neutral, and only from a
+ * check's fix on request. Keys are canonical text of the table's single-column key.
+ */
+export interface SourceEdits {
+  /** Delete the rows of `table` whose `keyColumn` is one of `keys`, atomically; returns rows deleted. */
+  deleteRows(table: string, keyColumn: string, keys: string[]): Promise<number>;
 }
 
 // ---- Users and plans -----------------------------------------------------------------------------
@@ -97,6 +117,9 @@ export interface Company {
   name: string;
   /** Tables that hold this company's data. */
   tables: string[];
+  /** Sum of the tables' `estimatedRows` / `estimatedBytes` (catalog statistics, approximate). */
+  estimatedRows: number;
+  estimatedBytes: number;
 }
 
 export interface CompaniesHook {

@@ -1,6 +1,10 @@
 // The control plane's own tables, as Kysely sees them. Timestamps are ISO-8601 UTC text; JSON
 // columns hold text so the same schema works on SQLite and PostgreSQL.
 
+import type { ControlPlaneTables } from './control-plane-tables.ts';
+import type { DocumentTables } from './migrations/0004-documents.ts';
+import type { UsersTables } from './users-tables.ts';
+
 export interface RunsTable {
   id: string;
   kind: string;
@@ -55,7 +59,14 @@ export interface TableResultsTable {
   messages_json: string;
 }
 
+export interface RunRequestsTable {
+  idempotency_key: string;
+  run_id: string;
+  created_at: string;
+}
+
 export interface RunStoreTables {
+  run_requests: RunRequestsTable;
   runs: RunsTable;
   run_chunks: RunChunksTable;
   run_table_steps: RunTableStepsTable;
@@ -63,4 +74,4 @@ export interface RunStoreTables {
 }
 
 /** Every table of the store; each area adds its own tables interface here. */
-export type StoreDatabase = RunStoreTables;
+export type StoreDatabase = RunStoreTables & ControlPlaneTables & DocumentTables & UsersTables;

@@ -254,6 +254,23 @@ export class RunRepository implements RunStore {
     }));
   }
 
+  async runForIdempotencyKey(key: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('run_requests')
+      .select('run_id')
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row?.run_id ?? null;
+  }
+
+  async rememberIdempotencyKey(key: string, runId: string): Promise<void> {
+    await this.db
+      .insertInto('run_requests')
+      .values({ idempotency_key: key, run_id: runId, created_at: now() })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+
   close(): Promise<void> {
     return this.onClose();
   }

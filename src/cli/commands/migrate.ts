@@ -9,6 +9,7 @@ import type { RunOptions } from '../../engine/run-store.ts';
 import { defaultRunOptions, planCopy, resumeCopyRun, startCopyRun } from '../../services/copy-runs.ts';
 import { verifyDatabases } from '../../services/verify-databases.ts';
 import { openStore } from '../../store/open-store.ts';
+import { storeLocation } from '../control-plane-session.ts';
 import { renderReport } from '../report.ts';
 import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
 
@@ -118,7 +119,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         }
         return;
       }
-      const store = await openStore(g.home);
+      const store = await openStore(storeLocation(g));
       const progress = progressFor(g);
       const { signal, dispose } = gracefulSignal();
       try {
@@ -153,7 +154,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     .argument('<run>', 'run id, as printed by `ferry migrate` or listed by `ferry runs`')
     .action(async (runId: string) => {
       const g = global();
-      const store = await openStore(g.home);
+      const store = await openStore(storeLocation(g));
       const progress = progressFor(g);
       const { signal, dispose } = gracefulSignal();
       try {
@@ -223,7 +224,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
     .action(async (flags: { limit: number }) => {
       const g = global();
-      const store = await openStore(g.home);
+      const store = await openStore(storeLocation(g));
       try {
         const runs = await store.listRuns(flags.limit);
         if (g.json) {

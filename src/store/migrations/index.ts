@@ -3,9 +3,17 @@
 
 import type { Migration, MigrationProvider } from 'kysely';
 import { runsMigration } from './0001-runs.ts';
+import { controlPlaneMigration } from './0002-control-plane.ts';
+import { usersMigration } from './0003-users.ts';
+import { documentsMigration } from './0004-documents.ts';
+import { runRequestsMigration } from './0005-run-requests.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
+  '0002_control_plane': controlPlaneMigration,
+  '0003_users': usersMigration,
+  '0004_documents': documentsMigration,
+  '0005_run_requests': runRequestsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,412 @@
+// Document upload benchmark: Ferry's uploader against `rclone sync` (Debian package `rclone`) on the
+// same archive in the same run, to a local folder target (and, with FERRY_BENCH_DOCS_S3=1, to an
+// s3rver target started in a child process for both).
+//
+//   1. initial upload of the whole archive into an empty target;
+//   2. recovery after 1% of the files changed, were added or were deleted (a third each): Ferry's
+//      `overwrite-test` session following the initial one, rclone's second `sync`.
+//
+// The archive (20,000 files, ≈ 2 GB; FERRY_BENCH_DOCS_FILES scales it) is generated once under
+// bench/data/documents/, deterministically, and reused while its marker matches. The 1% change is
+// applied for the recovery and reverted afterwards, so every run starts from the same archive.
+//
+//   node --import tsx bench/documents.ts            (or runDocumentsBenchmark() from bench/run.ts)
+
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { BlobStore } from '../src/storage/blob-store.ts';
+import { forEachBounded } from '../src/storage/bounded-pool.ts';
+import { DocumentOutcomeRepository } from '../src/storage/document-outcomes.ts';
+import type { ReferencedDocument } from '../src/storage/manifest.ts';
+import { openBlobStore } from '../src/storage/open-blob-store.ts';
+import type { UploadReport } from '../src/storage/upload-documents.ts';
+import { uploadDocuments } from '../src/storage/upload-documents.ts';
+import { openStore } from '../src/store/open-store.ts';
+
+export interface DocumentsBenchmarkOptions {
+  /** Files in the archive (default 20,000, or FERRY_BENCH_DOCS_FILES). */
+  files?: number;
+  /** Documents in flight for Ferry, `--transfers` for rclone (default 8, or FERRY_BENCH_DOCS_CONCURRENCY). */
+  concurrency?: number;
+  /** Also run both against an s3rver target (default: FERRY_BENCH_DOCS_S3=1). */
+  s3?: boolean;
+  /** Where the archive and targets live (default bench/data/documents). */
+  dataDir?: string;
+}
+
+export interface DocumentsMeasure {
+  target: 'folder' | 's3rver';
+  scenario: 'initial' | 'recovery';
+  tool: 'ferry' | 'rclone';
+  seconds: number;
+  /** Files examined (the whole archive). */
+  files: number;
+  /** Files and bytes actually copied. */
+  transferredFiles: number;
+  transferredBytes: number;
+  peakRssMb?: number;
+}
+
+export interface DocumentsBenchmarkResult {
+  files: number;
+  bytes: number;
+  concurrency: number;
+  measures: DocumentsMeasure[];
+  table: string;
+}
+
+const ARCHIVE_VERSION = 1;
+const MB = 1e6;
+
+function log(text: string): void {
+  process.stderr.write(`bench documents: ${text}\n`);
+}
+
+// ---- The archive ------------------------------------------------------------------------------
+
+/** Size and path of file `i`: mostly 10–170 kB, every 500th 4–12 MB (scans); mean ≈ 106 kB. */
+function fileSpec(i: number): { path: string; size: number } {
+  const h = createHash('sha256').update(`spec:${i}`).digest();
+  const r = h.readUInt32BE(0) / 0x1_0000_0000;
+  const size = i % 500 === 250 ? 4_000_000 + Math.floor(r * 8_000_000) : 10_000 + Math.floor(r * 160_000);
+  const ext = ['pdf', 'docx', 'xlsx', 'png', 'msg'][h.readUInt8(4) % 5];
+  const path = `so_arc/c${String(i % 100).padStart(3, '0')}/${(i * 7) % 997}/${2008 + (i % 17)}/${String(i).padStart(7, '0')}-doc.${ext}`;
+  return { path, size };
+}
+
+let pool: Buffer | null = null;
+/** 16 MiB of deterministic bytes that files take slices of. */
+function bytePool(): Buffer {
+  if (pool === null) {
+    pool = Buffer.alloc(16 * 1024 * 1024);
+    for (let o = 0; o < pool.length; o += 32) createHash('sha256').update(`pool:${o}`).digest().copy(pool, o);
+  }
+  return pool;
+}
+
+/** The content of file `i` in generation `version` (0 = original; the recovery changes some to 1). */
+function fileBytes(i: number, version: number, size: number): Buffer {
+  const header = Buffer.from(`ferry bench document ${i} v${version}\n`);
+  const body = Buffer.allocUnsafe(Math.max(0, size - header.length));
+  const source = bytePool();
+  let offset = (i * 104_729 + version * 7_919) % source.length;
+  for (let o = 0; o < body.length;) {
+    const n = Math.min(body.length - o, source.length - offset);
+    source.copy(body, o, offset, offset + n);
+    o += n;
+    offset = 0;
+  }
+  return Buffer.concat([header, body]).subarray(0, size);
+}
+
+async function writeArchiveFile(root: string, i: number, version: number, size?: number): Promise<void> {
+  const spec = fileSpec(i);
+  const path = join(root, ...spec.path.split('/'));
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, fileBytes(i, version, size ?? spec.size));
+}
+
+async function ensureArchive(dataDir: string, files: number): Promise<{ root: string; bytes: number }> {
+  const root = join(dataDir, 'archive');
+  const marker = join(dataDir, 'archive-marker.json');
+  let bytes = 0;
+  for (let i = 0; i < files; i++) bytes += fileSpec(i).size;
+  const want = JSON.stringify({ version: ARCHIVE_VERSION, files, bytes });
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === want) {
+    log(`reusing the archive: ${files} files, ${(bytes / MB).toFixed(0)} MB`);
+    return { root, bytes };
+  }
+  log(`generating the archive once: ${files} files, ${(bytes / MB).toFixed(0)} MB`);
+  rmSync(root, { recursive: true, force: true });
+  rmSync(marker, { force: true });
+  await forEachBounded(
+    Array.from({ length: files }, (_, i) => i),
+    16,
+    (i) => writeArchiveFile(root, i, 0),
+  );
+  writeFileSync(marker, want);
+  return { root, bytes };
+}
+
+function referencedFor(ids: Iterable<number>): ReferencedDocument[] {
+  return [...ids].map((i) => ({ id: String(i), path: fileSpec(i).path }));
+}
+
+/** 1% of the archive: a third changed (new content, same size for half), a third added, a third deleted. */
+function changePlan(files: number): { changed: number[]; added: number[]; deleted: number[] } {
+  const n = Math.max(3, Math.round(files / 100));
+  const third = Math.floor(n / 3);
+  const step = Math.floor(files / (2 * third));
+  const changed = Array.from({ length: third }, (_, k) => k * step * 2 + 1);
+  const deleted = Array.from({ length: third }, (_, k) => k * step * 2 + step);
+  const added = Array.from({ length: n - 2 * third }, (_, k) => files + k);
+  return { changed, added, deleted };
+}
+
+async function applyChanges(root: string, plan: ReturnType<typeof changePlan>): Promise<void> {
+  for (const [k, i] of plan.changed.entries()) {
+    const size = fileSpec(i).size + (k % 2 === 0 ? 0 : 1234);
+    await writeArchiveFile(root, i, 1, size);
+  }
+  for (const i of plan.added) await writeArchiveFile(root, i, 0);
+  for (const i of plan.deleted) rmSync(join(root, ...fileSpec(i).path.split('/')));
+}
+
+async function revertChanges(root: string, plan: ReturnType<typeof changePlan>): Promise<void> {
+  for (const i of [...plan.changed, ...plan.deleted]) await writeArchiveFile(root, i, 0);
+  for (const i of plan.added) rmSync(join(root, ...fileSpec(i).path.split('/')), { force: true });
+}
+
+// ---- The tools ----------------------------------------------------------------------------------
+
+interface S3Target {
+  port: number;
+  child: ChildProcess;
+}
+
+async function startS3rverChild(dir: string): Promise<S3Target> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const script = `
+    const S3rver = require('s3rver');
+    new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: ${JSON.stringify(dir)},
+      configureBuckets: [{ name: 'bench', configs: [] }] }).run().then((a) => console.log('port ' + a.port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      const m = /port (\d+)/.exec(d.toString());
+      if (m !== null) resolvePort(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`s3rver exited ${code}`)));
+  });
+  return { port, child };
+}
+
+async function runFerry(
+  label: string,
+  home: string,
+  root: string,
+  targetUrl: string,
+  referenced: ReferencedDocument[],
+  session: { id: string; previous: string | null; mode: 'initial' | 'overwrite-test' },
+  concurrency: number,
+): Promise<{ seconds: number; report: UploadReport; peakRssMb: number }> {
+  const controlPlane = await openStore(home);
+  const store: BlobStore = openBlobStore(targetUrl, {
+    env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+  });
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const started = process.hrtime.bigint();
+  try {
+    const report = await uploadDocuments({
+      sessionId: session.id,
+      previousSessionId: session.previous,
+      archiveRoot: root,
+      referenced,
+      store,
+      outcomes: new DocumentOutcomeRepository(controlPlane.kysely),
+      mode: session.mode,
+      concurrency,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (report.outcomes.failed.files > 0)
+      throw new Error(`${label}: ${report.failed.length} documents failed`);
+    return { seconds, report, peakRssMb: Math.round(peak / MB) };
+  } finally {
+    clearInterval(sampler);
+    await store.close();
+    await controlPlane.close();
+  }
+}
+
+function runRclone(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ seconds: number; transferred: number }> {
+  return new Promise((resolveRun, reject) => {
+    const started = process.hrtime.bigint();
+    // A machine-wide AWS_CA_BUNDLE makes rclone's S3 backend refuse its own HTTP transport.
+    const { AWS_CA_BUNDLE: _caBundle, ...inherited } = process.env;
+    const child = spawn('rclone', [...args, '--stats', '0', '--stats-one-line', '-v'], {
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0)
+        return reject(new Error(`rclone ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+      const transferred = (stderr.match(/: Copied \(/g) ?? []).length;
+      resolveRun({ seconds, transferred });
+    });
+  });
+}
+
+// ---- The run ------------------------------------------------------------------------------------
+
+function formatTable(measures: DocumentsMeasure[]): string {
+  const lines = [
+    '| target | scenario | tool | seconds | files/s | MB copied | MB/s | peak RSS MB | Ferry/rclone speed |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const m of measures) {
+    const other = measures.find(
+      (o) => o.target === m.target && o.scenario === m.scenario && o.tool === 'rclone',
+    );
+    const ratio = m.tool === 'ferry' && other !== undefined ? (other.seconds / m.seconds).toFixed(2) : '';
+    lines.push(
+      `| ${m.target} | ${m.scenario} | ${m.tool} | ${m.seconds.toFixed(2)} | ${(m.files / m.seconds).toFixed(0)} | ` +
+        `${(m.transferredBytes / MB).toFixed(0)} | ${(m.transferredBytes / MB / m.seconds).toFixed(1)} | ` +
+        `${m.peakRssMb ?? ''} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function runDocumentsBenchmark(
+  options: DocumentsBenchmarkOptions = {},
+): Promise<DocumentsBenchmarkResult> {
+  const files = options.files ?? Number(process.env.FERRY_BENCH_DOCS_FILES ?? 20_000);
+  const concurrency = options.concurrency ?? Number(process.env.FERRY_BENCH_DOCS_CONCURRENCY ?? 8);
+  const withS3 = options.s3 ?? process.env.FERRY_BENCH_DOCS_S3 === '1';
+  const dataDir = resolve(options.dataDir ?? process.env.FERRY_BENCH_DOCS_DIR ?? 'bench/data/documents');
+  if (spawnSync('sh', ['-c', 'command -v rclone']).status !== 0) {
+    throw new Error('rclone is not installed: apt-get install -y rclone');
+  }
+  const { root, bytes } = await ensureArchive(dataDir, files);
+  const plan = changePlan(files);
+  const targets = join(dataDir, 'targets');
+  const measures: DocumentsMeasure[] = [];
+  const initialIds = Array.from({ length: files }, (_, i) => i);
+  const deleted = new Set(plan.deleted);
+  const recoveryIds = [...initialIds.filter((i) => !deleted.has(i)), ...plan.added];
+  const changedBytes =
+    plan.changed.reduce((s, i, k) => s + fileSpec(i).size + (k % 2 === 0 ? 0 : 1234), 0) +
+    plan.added.reduce((s, i) => s + fileSpec(i).size, 0);
+
+  const kinds: ('folder' | 's3rver')[] = withS3 ? ['folder', 's3rver'] : ['folder'];
+  for (const target of kinds) {
+    rmSync(targets, { recursive: true, force: true });
+    mkdirSync(targets, { recursive: true });
+    let s3: S3Target | null = null;
+    try {
+      if (target === 's3rver') s3 = await startS3rverChild(join(targets, 's3rver-data'));
+      const endpoint = s3 === null ? '' : `http://127.0.0.1:${s3.port}`;
+      const ferryUrl =
+        s3 === null
+          ? `file:${join(targets, 'ferry')}`
+          : `s3://bench/ferry?endpoint=${endpoint}&region=us-east-1`;
+      const rcloneTarget = s3 === null ? join(targets, 'rclone') : 'benchs3:bench/rclone';
+      const rcloneEnv: NodeJS.ProcessEnv =
+        s3 === null
+          ? {}
+          : {
+              RCLONE_CONFIG_BENCHS3_TYPE: 's3',
+              RCLONE_CONFIG_BENCHS3_PROVIDER: 'Other',
+              RCLONE_CONFIG_BENCHS3_ENDPOINT: endpoint,
+              RCLONE_CONFIG_BENCHS3_ACCESS_KEY_ID: 'S3RVER',
+              RCLONE_CONFIG_BENCHS3_SECRET_ACCESS_KEY: 'S3RVER',
+              RCLONE_CONFIG_BENCHS3_REGION: 'us-east-1',
+              RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: 'true',
+            };
+      const rcloneArgs = [
+        'sync',
+        root,
+        rcloneTarget,
+        '--transfers',
+        String(concurrency),
+        '--checkers',
+        String(concurrency * 2),
+      ];
+      const home = join(targets, 'ferry-home');
+
+      log(`${target}: initial upload, Ferry`);
+      const ferryInitial = await runFerry(
+        'initial',
+        home,
+        root,
+        ferryUrl,
+        referencedFor(initialIds),
+        { id: 'bench-initial', previous: null, mode: 'initial' },
+        concurrency,
+      );
+      measures.push({
+        target,
+        scenario: 'initial',
+        tool: 'ferry',
+        seconds: ferryInitial.seconds,
+        files,
+        transferredFiles: ferryInitial.report.transferred.files,
+        transferredBytes: ferryInitial.report.transferred.bytes,
+        peakRssMb: ferryInitial.peakRssMb,
+      });
+      log(`${target}: initial upload, rclone`);
+      const rcloneInitial = await runRclone(rcloneArgs, rcloneEnv);
+      measures.push({
+        target,
+        scenario: 'initial',
+        tool: 'rclone',
+        seconds: rcloneInitial.seconds,
+        files,
+        transferredFiles: rcloneInitial.transferred,
+        transferredBytes: bytes,
+      });
+
+      await applyChanges(root, plan);
+      try {
+        log(`${target}: recovery after 1% changed/added/deleted, Ferry`);
+        const ferryRecovery = await runFerry(
+          'recovery',
+          home,
+          root,
+          ferryUrl,
+          referencedFor(recoveryIds),
+          { id: 'bench-recovery', previous: 'bench-initial', mode: 'overwrite-test' },
+          concurrency,
+        );
+        measures.push({
+          target,
+          scenario: 'recovery',
+          tool: 'ferry',
+          seconds: ferryRecovery.seconds,
+          files: recoveryIds.length,
+          transferredFiles: ferryRecovery.report.transferred.files,
+          transferredBytes: ferryRecovery.report.transferred.bytes,
+          peakRssMb: ferryRecovery.peakRssMb,
+        });
+        log(`${target}: recovery, rclone`);
+        const rcloneRecovery = await runRclone(rcloneArgs, rcloneEnv);
+        measures.push({
+          target,
+          scenario: 'recovery',
+          tool: 'rclone',
+          seconds: rcloneRecovery.seconds,
+          files: recoveryIds.length,
+          transferredFiles: rcloneRecovery.transferred,
+          transferredBytes: changedBytes,
+        });
+      } finally {
+        await revertChanges(root, plan);
+      }
+    } finally {
+      s3?.child.kill('SIGTERM');
+    }
+  }
+  rmSync(targets, { recursive: true, force: true });
+  const table = formatTable(measures);
+  return { files, bytes, concurrency, measures, table };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await runDocumentsBenchmark();
+  process.stdout.write(
+    `\nDocuments: ${result.files} files, ${(result.bytes / MB).toFixed(0)} MB, concurrency ${result.concurrency}\n\n${result.table}\n`,
+  );
+}

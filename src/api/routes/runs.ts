@@ -1,0 +1,213 @@
+// /api/v1/runs: start, inspect, follow (Server-Sent Events), resume and cancel copy runs.
+
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FerryError } from '../../domain/errors.ts';
+import type { RunStore } from '../../engine/run-store.ts';
+import { defaultRunOptions } from '../../services/copy-runs.ts';
+import type { RunEventBus } from '../../services/run-events.ts';
+import type { RunLauncher } from '../../services/run-launcher.ts';
+import { errorResponses, jsonSchema } from '../schema.ts';
+
+const runParams = z.object({ runId: z.string().min(1).describe('run id, e.g. run-1a2b3c4d5e') });
+
+const startRunBody = z.object({
+  from: z.string().min(1).describe('source database URL (mysql://, postgres://, sqlite:)'),
+  to: z.string().min(1).describe('target URL: postgres://…?schema=tenant or sqlite:file'),
+  tables: z.array(z.string()).optional().describe('only these tables'),
+  exclude: z.array(z.string()).optional().describe('leave these tables out'),
+  parallel: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(`chunks copied at once (default ${defaultRunOptions.parallel})`),
+  chunkRows: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(`rows per chunk (default ${defaultRunOptions.chunkRows})`),
+  replace: z.boolean().optional().describe('drop target tables the copy would create'),
+});
+
+const runSummary = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  step: z.string(),
+  source: z.string().describe('source URL without its password'),
+  target: z.string().describe('target URL without its password'),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  active: z.boolean().describe('running in this server right now'),
+});
+
+export interface RunRoutesDeps {
+  store: RunStore;
+  launcher: RunLauncher;
+  bus: RunEventBus;
+}
+
+export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
+  const { store, launcher, bus } = deps;
+  const summary = async (id: string) => {
+    const run = await store.getRun(id);
+    if (run === null) throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${id}`);
+    return {
+      id: run.id,
+      kind: run.kind,
+      status: run.status,
+      step: run.step,
+      source: run.sourceLocation,
+      target: run.targetLocation,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      error: run.error,
+      active: launcher.isActive(run.id),
+    };
+  };
+
+  app.get(
+    '/api/v1/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'List recent runs',
+        querystring: jsonSchema(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) })),
+        response: { 200: jsonSchema(z.array(runSummary)) },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query as { limit: number };
+      return Promise.all((await store.listRuns(limit)).map((r) => summary(r.id)));
+    },
+  );
+
+  app.post(
+    '/api/v1/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a copy run (answers once the run exists; the copy goes on in the background)',
+        description:
+          'Send an `Idempotency-Key` header to make retries safe: the same key always answers with the same run.',
+        body: jsonSchema(startRunBody),
+        response: {
+          202: jsonSchema(z.object({ runId: z.string(), created: z.boolean() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as z.infer<typeof startRunBody>;
+      const key = request.headers['idempotency-key'];
+      const result = await launcher.start({
+        from: body.from,
+        to: body.to,
+        options: {
+          ...defaultRunOptions,
+          parallel: body.parallel ?? defaultRunOptions.parallel,
+          chunkRows: body.chunkRows ?? defaultRunOptions.chunkRows,
+          replace: body.replace ?? false,
+          ...(body.tables === undefined ? {} : { tables: body.tables }),
+          ...(body.exclude === undefined ? {} : { exclude: body.exclude }),
+        },
+        ...(typeof key === 'string' && key.length > 0 ? { idempotencyKey: key } : {}),
+      });
+      return reply.status(202).send(result);
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:runId',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its table results (drill-down)',
+        params: jsonSchema(runParams),
+        response: { 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      const chunks = await store.listChunks(runId);
+      return {
+        ...(await summary(runId)),
+        tables: await store.listTableResults(runId),
+        chunks: { total: chunks.length, verified: chunks.filter((c) => c.status === 'verified').length },
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/runs/:runId/resume',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Resume a run from its last checkpoint',
+        params: jsonSchema(runParams),
+        response: { 202: jsonSchema(z.object({ runId: z.string() })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      await launcher.resume(runId);
+      return reply.status(202).send({ runId });
+    },
+  );
+
+  app.post(
+    '/api/v1/runs/:runId/cancel',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Stop a run at the next chunk boundary (it stays resumable)',
+        params: jsonSchema(runParams),
+        response: { 202: jsonSchema(z.object({ runId: z.string() })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      await summary(runId);
+      if (!launcher.cancel(runId))
+        throw new FerryError('FERRY_ILLEGAL_TRANSITION', `run ${runId} is not running in this server`);
+      return reply.status(202).send({ runId });
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:runId/events',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Live progress as Server-Sent Events (recent events first, then new ones)',
+        params: jsonSchema(runParams),
+      },
+    },
+    async (request, reply) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      await summary(runId);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      const unsubscribe = bus.subscribe(runId, (event) => {
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (event.type === 'run-finished') res.end();
+      });
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    },
+  );
+}

@@ -1,0 +1,68 @@
+// The HTTP API: Fastify under /api/v1, the OpenAPI document generated from the route schemas at
+// /api/v1/openapi.json, an explorer page at /api/v1/docs, bearer tokens on every other endpoint.
+
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { RunStore } from '../engine/run-store.ts';
+import { RunEventBus } from '../services/run-events.ts';
+import { RunLauncher } from '../services/run-launcher.ts';
+import { installBearerAuth, type OperatorTokenVerifier } from './auth.ts';
+import { installErrorHandler } from './errors.ts';
+import { registerRunRoutes } from './routes/runs.ts';
+
+export interface ServerDeps {
+  store: RunStore;
+  tokens: OperatorTokenVerifier;
+  version: string;
+  /** Pino logging to stderr; off in tests. */
+  logger?: boolean;
+}
+
+export interface FerryServer {
+  app: FastifyInstance;
+  launcher: RunLauncher;
+  bus: RunEventBus;
+  /** Stop accepting requests, let runs in flight reach a chunk boundary, close. */
+  close(): Promise<void>;
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
+  const app = Fastify({
+    logger: deps.logger === true ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    // Every body is JSON and small; a run's data never passes through the API.
+    bodyLimit: 1024 * 1024,
+  });
+  const bus = new RunEventBus();
+  const launcher = new RunLauncher(deps.store, bus);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Ferry API',
+        version: deps.version,
+        description:
+          'Manage migrations from on-premises installations to cloud tenants. Every endpoint needs ' +
+          '`Authorization: Bearer <token>` (create one with `ferry token create`). Errors are ' +
+          '`{ code, message, hint, details }`; the codes are listed in docs/errors.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
+  installErrorHandler(app);
+  installBearerAuth(app, deps.tokens);
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  registerRunRoutes(app, { store: deps.store, launcher, bus });
+
+  return {
+    app,
+    launcher,
+    bus,
+    async close() {
+      await launcher.shutdown();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Starts copy runs in the background of a long-lived process (the API server), publishes their
+// events to the bus, and keeps a handle to cancel them. The CLI runs in the foreground instead.
+
+import { FerryError } from '../domain/errors.ts';
+import type { RunOutcome } from '../engine/execute-run.ts';
+import type { RunOptions, RunStore } from '../engine/run-store.ts';
+import { resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import type { RunEventBus } from './run-events.ts';
+
+export interface LaunchCopyRunInput {
+  from: string;
+  to: string;
+  options: RunOptions;
+  idempotencyKey?: string;
+}
+
+export class RunLauncher {
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<RunOutcome | null> }
+  >();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly bus: RunEventBus,
+  ) {}
+
+  /** Resolves with the run id once the run exists (its copy goes on in the background). */
+  async start(input: LaunchCopyRunInput): Promise<{ runId: string; created: boolean }> {
+    if (input.idempotencyKey !== undefined) {
+      const existing = await this.store.runForIdempotencyKey(input.idempotencyKey);
+      if (existing !== null) return { runId: existing, created: false };
+    }
+    const controller = new AbortController();
+    return new Promise((resolve, reject) => {
+      let created = false;
+      const done = startCopyRun({
+        from: input.from,
+        to: input.to,
+        options: input.options,
+        store: this.store,
+        signal: controller.signal,
+        onEvent: (event) => this.bus.publish(event),
+        onRunCreated: (run) => {
+          created = true;
+          this.active.set(run.id, { controller, done });
+          const remember =
+            input.idempotencyKey === undefined
+              ? Promise.resolve()
+              : this.store.rememberIdempotencyKey(input.idempotencyKey, run.id);
+          remember.then(() => resolve({ runId: run.id, created: true }), reject);
+        },
+      }).then(
+        (outcome) => outcome,
+        (error: unknown) => {
+          if (!created) reject(error);
+          return null;
+        },
+      );
+      void done.finally(() => {
+        for (const [id, entry] of this.active) if (entry.done === done) this.active.delete(id);
+      });
+    });
+  }
+
+  async resume(runId: string): Promise<void> {
+    if (this.active.has(runId))
+      throw new FerryError('FERRY_ILLEGAL_TRANSITION', `run ${runId} is already running in this server`);
+    const run = await this.store.getRun(runId);
+    if (run === null) throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${runId}`);
+    const controller = new AbortController();
+    const done = resumeCopyRun({
+      runId,
+      store: this.store,
+      signal: controller.signal,
+      onEvent: (e) => this.bus.publish(e),
+    }).catch(() => null);
+    this.active.set(runId, { controller, done });
+    void done.finally(() => this.active.delete(runId));
+  }
+
+  /** Stop taking new chunks; chunks in flight finish and are checkpointed. */
+  cancel(runId: string): boolean {
+    const entry = this.active.get(runId);
+    if (entry === undefined) return false;
+    entry.controller.abort();
+    return true;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Cancel everything and wait for the chunks in flight (graceful shutdown). */
+  async shutdown(): Promise<void> {
+    const entries = [...this.active.values()];
+    for (const e of entries) e.controller.abort();
+    await Promise.allSettled(entries.map((e) => e.done));
+  }
+}

@@ -1,0 +1,118 @@
+// The tenant's user registry: after a run, every user of the migration is in the tenant's
+// `ferry_users` table with the plan and username the migrator chose, the administrator flag and
+// the mapped cloud identity. The table is created (or replaced) and written only through the
+// connector contracts (`TargetDialect` renders the DDL, `TargetConnection.write` loads the rows),
+// so the same code writes a SQLite and a PostgreSQL tenant.
+
+import { parseConnectionUrl } from '../connectors/connection-url.ts';
+import { targetDialectFor } from '../connectors/registry.ts';
+import type {
+  ColumnSchema,
+  LogicalType,
+  Row,
+  RowBatch,
+  TargetConnection,
+  TargetTableDef,
+} from '../connectors/types.ts';
+import { FerryError } from '../domain/errors.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { loadUsers, usersRepo } from './users.ts';
+
+export const USER_REGISTRY_TABLE = 'ferry_users';
+
+const TEXT: LogicalType = { kind: 'text', maxLength: null, fixed: false };
+const BOOLEAN: LogicalType = { kind: 'boolean' };
+
+/** The registry's columns, in the order rows are written. */
+const registryColumns: { name: string; type: LogicalType; nullable: boolean }[] = [
+  { name: 'id', type: TEXT, nullable: false },
+  { name: 'name', type: TEXT, nullable: false },
+  { name: 'username', type: TEXT, nullable: true },
+  { name: 'plan', type: TEXT, nullable: true },
+  { name: 'is_administrator', type: BOOLEAN, nullable: false },
+  { name: 'identity', type: TEXT, nullable: true },
+];
+
+function registryTable(target: TargetConnection): TargetTableDef {
+  const dialect = targetDialectFor(parseConnectionUrl(target.location));
+  const columns = registryColumns.map((c) => {
+    const source: ColumnSchema = {
+      name: c.name,
+      nativeType: c.type.kind,
+      type: c.type,
+      nullable: c.nullable,
+      default: null,
+      autoIncrement: false,
+      generated: null,
+    };
+    const mapped = dialect.mapColumn(source, target.dialect);
+    if (!mapped.ok)
+      throw new FerryError(
+        'FERRY_INTERNAL',
+        `the user registry column ${c.name} cannot be created: ${mapped.reason}`,
+      );
+    return mapped.column;
+  });
+  return {
+    name: USER_REGISTRY_TABLE,
+    columns,
+    primaryKey: ['id'],
+    uniqueConstraints: [],
+    indexes: [],
+    foreignKeys: [],
+  };
+}
+
+export interface UserRegistryResult {
+  table: string;
+  /** Users written. */
+  users: number;
+  usersWithPlan: number;
+}
+
+/**
+ * Creates (or replaces) the tenant's `ferry_users` table and writes every user of the migration:
+ * id, name, username, plan (null: cannot log in), is_administrator, identity (null: not mapped).
+ */
+export async function writeTenantUserRegistry(
+  cp: ControlPlane,
+  migrationId: string,
+  tenantTarget: TargetConnection,
+): Promise<UserRegistryResult> {
+  const { users } = await loadUsers(cp, migrationId);
+  const identities = new Map(
+    (await usersRepo(cp).listMappings(migrationId)).map((m) => [m.userId, m.identity]),
+  );
+  const dialect = targetDialectFor(parseConnectionUrl(tenantTarget.location));
+  const table = registryTable(tenantTarget);
+  const rows: Row[] = users.map((u) => [
+    u.id,
+    u.name,
+    u.username,
+    u.plan,
+    u.isAdministrator ? '1' : '0',
+    identities.get(u.id) ?? null,
+  ]);
+  async function* batches(): AsyncIterable<RowBatch> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      yield {
+        rows: chunk,
+        bytes: chunk.reduce((n, r) => n + r.reduce((m, c) => m + (c?.length ?? 0), 0), 0),
+      };
+    }
+  }
+  await tenantTarget.dropTables([USER_REGISTRY_TABLE]);
+  await tenantTarget.execute(dialect.renderCreateTable(table));
+  await tenantTarget.write(
+    table,
+    table.columns.map((c) => c.name),
+    batches(),
+  );
+  await tenantTarget.execute(dialect.renderKeysAndIndexes(table));
+  return {
+    table: USER_REGISTRY_TABLE,
+    users: users.length,
+    usersWithPlan: users.filter((u) => u.plan !== null).length,
+  };
+}

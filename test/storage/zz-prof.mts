@@ -1,0 +1,15 @@
+import { rmSync } from 'node:fs';
+import { FilesystemBlobStore } from '../../src/storage/filesystem-store.ts';
+import { DocumentOutcomeRepository } from '../../src/storage/document-outcomes.ts';
+import { uploadDocuments } from '../../src/storage/upload-documents.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { referencedOf } from './fixtures/archive-fixture.ts';
+const root = process.env.ARCHIVE ?? '/work/main/bench/data/documents/archive';
+const docs = referencedOf(root).slice(0, Number(process.env.N ?? 5000));
+const durable = process.env.DURABLE !== '0';
+rmSync('/tmp/prof/t', { recursive: true, force: true }); rmSync('/tmp/prof/h', { recursive: true, force: true });
+const cp = await openStore('/tmp/prof/h');
+const t = Date.now();
+const r = await uploadDocuments({ sessionId: 's', archiveRoot: root, referenced: docs, store: new FilesystemBlobStore('/tmp/prof/t', { durable }), outcomes: new DocumentOutcomeRepository(cp.kysely), mode: 'initial', concurrency: Number(process.env.C ?? 8) });
+console.log(`durable=${durable} files=${docs.length} ${Date.now() - t}ms transferred=${r.transferred.files} ${(r.transferred.bytes/1e6).toFixed(0)}MB`);
+await cp.close();
