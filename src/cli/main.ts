@@ -5,8 +5,10 @@ import { registerCheckCommands } from './commands/check.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerMigrationCommands } from './commands/migration.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/token.ts';
+import { registerUsersCommands } from './commands/users.ts';
 import { printError } from './error-handler.ts';
 import type { GlobalOptions } from './run-output.ts';
 
@@ -45,7 +47,9 @@ export async function main(argv: string[]): Promise<void> {
   registerCheckCommands(program, global);
   registerMigrationCommands(program, global);
   registerTokenCommands(program, global);
+  registerUsersCommands(program, global);
   registerServeCommand(program, global);
+  registerRunCommand(program, global);
   try {
     await program.parseAsync(argv);
   } catch (error) {

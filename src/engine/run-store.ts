@@ -39,6 +39,8 @@ export interface RunOptions extends PlanOptions {
 export interface RunRecord {
   id: string;
   kind: string;
+  /** The migration the run belongs to; null for a plain copy (`ferry migrate`). */
+  migrationId: string | null;
   status: RunStatus;
   step: RunStep;
   /** Full URLs, passwords included: only for reconnecting on resume. Never print. */

@@ -22,11 +22,16 @@ export interface StartCopyRunInput {
   to: string;
   options: RunOptions;
   kind?: string;
+  /** The migration the run belongs to, if any. */
+  migrationId?: string;
   store: RunStore;
   onEvent: RunEventListener;
   signal: AbortSignal;
-  /** Called once the run exists, before copying starts (so a caller can print its id). */
-  onRunCreated?: (run: RunRecord) => void;
+  /**
+   * Called once the run exists, before copying starts (to print its id, or to claim the migration
+   * for it). When it throws, the run is marked failed with that error and nothing is copied.
+   */
+  onRunCreated?: (run: RunRecord) => void | Promise<void>;
 }
 
 function newRunId(): string {
@@ -81,6 +86,7 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
   const run = await input.store.createRun({
     id: newRunId(),
     kind: input.kind ?? 'full',
+    migrationId: input.migrationId ?? null,
     status: 'queued',
     step: 'planned',
     sourceUrl: input.from,
@@ -90,7 +96,19 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
     options: input.options,
     plan,
   });
-  input.onRunCreated?.(run);
+  try {
+    await input.onRunCreated?.(run);
+  } catch (error) {
+    await input.store.updateRun(run.id, {
+      status: 'failed',
+      finishedAt: new Date().toISOString(),
+      error: {
+        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+    throw error;
+  }
   assertRunTransition(run.id, run.status, 'running');
   return executeRun({
     store: input.store,

@@ -3,11 +3,13 @@
 
 import type { ControlPlaneTables } from './control-plane-tables.ts';
 import type { DocumentTables } from './migrations/0004-documents.ts';
+import type { IncrementalTables } from './migrations/0006-incremental.ts';
 import type { UsersTables } from './users-tables.ts';
 
 export interface RunsTable {
   id: string;
   kind: string;
+  migration_id: string | null;
   status: string;
   step: string;
   source_url: string;
@@ -74,4 +76,8 @@ export interface RunStoreTables {
 }
 
 /** Every table of the store; each area adds its own tables interface here. */
-export type StoreDatabase = RunStoreTables & ControlPlaneTables & DocumentTables & UsersTables;
+export type StoreDatabase = RunStoreTables &
+  ControlPlaneTables &
+  DocumentTables &
+  UsersTables &
+  IncrementalTables;

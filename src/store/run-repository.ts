@@ -13,6 +13,7 @@ function runFromRow(row: RunsTable): RunRecord {
   return {
     id: row.id,
     kind: row.kind,
+    migrationId: row.migration_id,
     status: row.status as RunStatus,
     step: row.step as RunStep,
     sourceUrl: row.source_url,
@@ -78,6 +79,7 @@ export class RunRepository implements RunStore {
     const row: RunsTable = {
       id: run.id,
       kind: run.kind,
+      migration_id: run.migrationId,
       status: run.status,
       step: run.step,
       source_url: run.sourceUrl,

@@ -55,6 +55,7 @@ async function simulateRun(migrationId: string, kind: RunKind): Promise<void> {
     await store.createRun({
       id: runId,
       kind,
+      migrationId: migrationId,
       status: 'running',
       step: 'planned',
       sourceUrl: 'sqlite:source.db',

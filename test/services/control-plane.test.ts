@@ -161,6 +161,7 @@ for (const c of cases) {
       await cp.store.createRun({
         id: runId,
         kind,
+        migrationId: id,
         status: 'running',
         step: 'planned',
         sourceUrl: 'sqlite:source.db',

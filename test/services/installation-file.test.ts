@@ -76,7 +76,7 @@ void describe('installation.yaml', () => {
 
   void it('names a wrong profile', async () => {
     await rejectsWith(
-      'name: x\nprofile: erp\ndatabase: sqlite:x.db\narchive: a\nserviceConfig: s\n',
+      'name: x\nprofile: sap\ndatabase: sqlite:x.db\narchive: a\nserviceConfig: s\n',
       'profile',
     );
   });

@@ -9,7 +9,8 @@ import type { RunOptions } from '../../engine/run-store.ts';
 import { defaultRunOptions, planCopy, resumeCopyRun, startCopyRun } from '../../services/copy-runs.ts';
 import { verifyDatabases } from '../../services/verify-databases.ts';
 import { openStore } from '../../store/open-store.ts';
-import { storeLocation } from '../control-plane-session.ts';
+import { registryProfiles, storeLocation } from '../control-plane-session.ts';
+import { resumeMigrationRun } from '../../services/migration-runs.ts';
 import { renderReport } from '../report.ts';
 import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
 
@@ -158,7 +159,17 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
       const progress = progressFor(g);
       const { signal, dispose } = gracefulSignal();
       try {
-        const outcome = await resumeCopyRun({ runId, store, onEvent: progress.listener, signal });
+        const run = await store.getRun(runId);
+        // A migration's run resumes through its gate (license binding, one run at a time).
+        const outcome =
+          run?.migrationId === null || run === null
+            ? await resumeCopyRun({ runId, store, onEvent: progress.listener, signal })
+            : await resumeMigrationRun(
+                { store, profiles: registryProfiles },
+                runId,
+                progress.listener,
+                signal,
+              );
         progress.stop();
         process.exitCode = printOutcome(outcome, g);
       } finally {

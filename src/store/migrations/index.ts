@@ -7,6 +7,7 @@ import { controlPlaneMigration } from './0002-control-plane.ts';
 import { usersMigration } from './0003-users.ts';
 import { documentsMigration } from './0004-documents.ts';
 import { runRequestsMigration } from './0005-run-requests.ts';
+import { incrementalMigration } from './0006-incremental.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0003_users': usersMigration,
   '0004_documents': documentsMigration,
   '0005_run_requests': runRequestsMigration,
+  '0006_incremental': incrementalMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

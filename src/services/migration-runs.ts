@@ -1,0 +1,254 @@
+// Runs of a migration (`ferry run MIGRATION`): one installation into its tenant, through the gate.
+//
+//   choose the kind (or take the one asked for) → gate: may it run now? → read the license →
+//   pre-migration checks (blocking ones stop every run but a diagnostic) → prepare the tenant
+//   (test: wipe it; live/final: freeze the source) → copy, keys, verify (the engine) → the gate
+//   moves the phase and the tenant state on.
+//
+// Kinds handled here: diagnostic (everything into a scratch copy of the tenant's kind of
+// database, dropped afterwards: reports what would fail, writes nothing to the tenant), test,
+// full and final (a full reload, which also overwrites what changed in the tenant during the
+// parallel phase).
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConnectionUrl } from '../connectors/connection-url.ts';
+import { openSource, openTarget } from '../connectors/registry.ts';
+import type { Installation } from '../domain/installation.ts';
+import { FerryError } from '../domain/errors.ts';
+import type { RunKind } from '../domain/migration-rules.ts';
+import type { RunEventListener } from '../engine/events.ts';
+import type { RunOutcome } from '../engine/execute-run.ts';
+import type { ApplicationProfile, License } from '../profiles/profile.ts';
+import type { MigrationRecord, TenantRecord } from '../store/migration-repository.ts';
+import { assertNoBlockingChecks, runChecks } from './checks.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { defaultRunOptions, resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import { readInstallation } from './installation-file.ts';
+import { getMigration } from './migrations.ts';
+import { createRunGate } from './run-gate.ts';
+import { getTenant, wipeTenantData } from './tenants.ts';
+
+/** The kinds this service runs today; the others are refused with a clear message. */
+const supportedKinds: readonly RunKind[] = ['diagnostic', 'test', 'full', 'final'];
+
+export interface MigrationRunInput {
+  cp: ControlPlane;
+  migrationId: string;
+  /** Omitted: chosen as DESIGN.md says, and `onKindChosen` tells why. */
+  kind?: RunKind;
+  parallel?: number;
+  onEvent: RunEventListener;
+  signal: AbortSignal;
+  onKindChosen?: (kind: RunKind, reason: string) => void;
+  onRunCreated?: (runId: string) => void;
+}
+
+export interface MigrationRunOutcome extends RunOutcome {
+  kind: RunKind;
+}
+
+/** No earlier run: an initial upload as a test run (the source stays untouched). */
+export async function chooseRunKind(
+  cp: ControlPlane,
+  migration: MigrationRecord,
+): Promise<{ kind: RunKind; reason: string }> {
+  const earlier = (await cp.store.listRuns(1000)).filter((r) => r.migrationId === migration.id);
+  if (earlier.length === 0) {
+    return {
+      kind: 'test',
+      reason:
+        'no earlier run of this migration: an initial upload as a test run, which leaves the source untouched ' +
+        '(ask for --kind full for the live first migration)',
+    };
+  }
+  if (migration.phase === 'approved' || migration.phase === 'final-migration') {
+    return { kind: 'final', reason: `the migration is ${migration.phase}: the final migration is next` };
+  }
+  const last = earlier[0]!;
+  return {
+    kind: last.kind === 'test' ? 'test' : 'full',
+    reason: `an earlier ${last.kind} run exists (${last.id}): a fresh ${last.kind === 'test' ? 'test' : 'full'} reload`,
+  };
+}
+
+interface Prepared {
+  migration: MigrationRecord;
+  profile: ApplicationProfile;
+  installation: Installation;
+  tenant: TenantRecord;
+  license: License;
+  tableOptions: { tables?: string[]; exclude?: string[] };
+}
+
+async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared> {
+  const migration = await getMigration(cp, migrationId);
+  const profile = await cp.profiles(migration.profileId);
+  const installation = await readInstallation(migration.installationPath);
+  const tenant = await getTenant(cp, migration.tenantId);
+  const source = await openSource(installation.database);
+  try {
+    const tables = await source.listTables();
+    const ctx = { installation, source, tables };
+    const license = await profile.license.read(ctx);
+    // Tables the application never migrates (e.g. permissions) stay out; the setup checklist lists them.
+    const excluded = tables
+      .map((t) => t.name)
+      .filter((name) =>
+        profile.excludedTables.some((e) =>
+          typeof e.table === 'string' ? e.table === name : e.table.test(name),
+        ),
+      );
+    let selected: string[] | undefined;
+    if (migration.selectedCompanies !== null) {
+      const companies = await profile.companies.list(ctx);
+      const chosen = companies.filter((c) => migration.selectedCompanies!.includes(c.id));
+      selected = [
+        ...new Set([...profile.companies.sharedTables(tables), ...chosen.flatMap((c) => c.tables)]),
+      ].filter((name) => !excluded.includes(name));
+    }
+    return {
+      migration,
+      profile,
+      installation,
+      tenant,
+      license,
+      tableOptions: selected === undefined ? { exclude: excluded } : { tables: selected },
+    };
+  } finally {
+    await source.close();
+  }
+}
+
+/** Where a diagnostic run writes: a scratch database of the tenant's kind, next to it. */
+function diagnosticTarget(tenant: TenantRecord, home: string): { url: string; cleanup(): Promise<void> } {
+  const parsed = parseConnectionUrl(tenant.databaseUrl);
+  if (parsed.dialect === 'sqlite') {
+    const path = join(home, 'tenants', tenant.id, 'diagnostic.db');
+    const remove = () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    };
+    remove();
+    return { url: `sqlite:${path}`, cleanup: () => Promise.resolve(remove()) };
+  }
+  const url = new URL(tenant.databaseUrl);
+  url.searchParams.set('schema', `${parsed.schema ?? 'public'}_diagnostic`);
+  const scratch = url.toString();
+  return {
+    url: scratch,
+    async cleanup() {
+      const target = await openTarget(scratch);
+      try {
+        await target.dropTables((await target.listTables()).map((t) => t.name));
+      } finally {
+        await target.close();
+      }
+    },
+  };
+}
+
+export async function startMigrationRun(input: MigrationRunInput): Promise<MigrationRunOutcome> {
+  const { cp } = input;
+  const migration = await getMigration(cp, input.migrationId);
+  let kind = input.kind;
+  if (kind === undefined) {
+    const chosen = await chooseRunKind(cp, migration);
+    kind = chosen.kind;
+    input.onKindChosen?.(chosen.kind, chosen.reason);
+  }
+  if (!supportedKinds.includes(kind)) {
+    throw new FerryError(
+      'FERRY_INVALID_ARGUMENT',
+      `run kind "${kind}" is not available yet; use one of ${supportedKinds.join(', ')}`,
+    );
+  }
+  const gate = createRunGate(cp);
+  await gate.assertRunAllowed(migration.id, kind);
+  const prepared = await prepare(cp, migration.id);
+
+  if (kind !== 'diagnostic') {
+    const checks = await runChecks(prepared.installation, { profile: prepared.profile });
+    assertNoBlockingChecks(checks.results);
+  }
+
+  const scratch = kind === 'diagnostic' ? diagnosticTarget(prepared.tenant, cp.store.home) : null;
+  const runKind = kind;
+  try {
+    const outcome = await startCopyRun({
+      from: prepared.installation.database,
+      to: scratch?.url ?? prepared.tenant.databaseUrl,
+      kind: runKind,
+      migrationId: migration.id,
+      options: {
+        ...defaultRunOptions,
+        parallel: input.parallel ?? defaultRunOptions.parallel,
+        // Every kind handled here reloads the tenant's tables from scratch.
+        replace: true,
+        ...prepared.tableOptions,
+      },
+      store: cp.store,
+      onEvent: input.onEvent,
+      signal: input.signal,
+      onRunCreated: async (run) => {
+        // Claims the migration (one run at a time), moves the phase, sets the tenant in-migration,
+        // and binds the session to the license (or refuses: it changed since the first run).
+        await gate.runStarted(migration.id, run.id, runKind, prepared.license);
+        input.onRunCreated?.(run.id);
+        if (runKind === 'test') await wipeTenantData(prepared.tenant);
+        if (runKind === 'full' || runKind === 'final')
+          await prepared.profile.freeze.freeze(prepared.installation);
+      },
+    });
+    await gate.runEnded(
+      migration.id,
+      outcome.runId,
+      runKind,
+      outcome.status === 'running' ? 'failed' : endOutcome(outcome.status),
+    );
+    return { ...outcome, kind: runKind };
+  } catch (error) {
+    const active = (await getMigration(cp, migration.id)).activeRunId;
+    if (active !== null) await gate.runEnded(migration.id, active, runKind, 'failed').catch(() => undefined);
+    throw error;
+  } finally {
+    await scratch?.cleanup();
+  }
+}
+
+function endOutcome(
+  status: RunOutcome['status'],
+): 'succeeded' | 'succeeded-with-warnings' | 'failed' | 'cancelled' {
+  switch (status) {
+    case 'succeeded':
+    case 'succeeded-with-warnings':
+    case 'failed':
+    case 'cancelled':
+      return status;
+    default:
+      return 'failed';
+  }
+}
+
+/**
+ * Resume a migration's run from its last checkpoint. The license is read again: if the company
+ * name or serial number changed since the session began, the resume is refused.
+ */
+export async function resumeMigrationRun(
+  cp: ControlPlane,
+  runId: string,
+  onEvent: RunEventListener,
+  signal: AbortSignal,
+): Promise<MigrationRunOutcome> {
+  const run = await cp.store.getRun(runId);
+  if (run === null)
+    throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${runId} in this Ferry home`);
+  if (run.migrationId === null)
+    throw new FerryError('FERRY_INTERNAL', `run ${runId} belongs to no migration`);
+  const kind = run.kind as RunKind;
+  const prepared = await prepare(cp, run.migrationId);
+  const gate = createRunGate(cp);
+  await gate.runStarted(run.migrationId, run.id, kind, prepared.license);
+  const outcome = await resumeCopyRun({ runId, store: cp.store, onEvent, signal });
+  await gate.runEnded(run.migrationId, run.id, kind, endOutcome(outcome.status));
+  return { ...outcome, kind };
+}

@@ -1,0 +1,169 @@
+// Runs of a migration through its gate: blocking checks stop them, a diagnostic writes nothing to
+// the tenant, a test run loads the tenant and leaves it offline-maintenance, the session is bound
+// to the license, and a final run overwrites what changed in the tenant.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { isFerryError } from '../../src/domain/errors.ts';
+import { LICENSE_CHANGED_MESSAGE } from '../../src/domain/migration-rules.ts';
+import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
+import { profileById } from '../../src/profiles/registry.ts';
+import type { ControlPlane } from '../../src/services/control-plane.ts';
+import {
+  approve,
+  createMigration,
+  getMigration,
+  listChecklist,
+  recordChecklistResult,
+  setPlan,
+  signPlan,
+} from '../../src/services/migrations.ts';
+import { resumeMigrationRun, startMigrationRun } from '../../src/services/migration-runs.ts';
+import { getTenant } from '../../src/services/tenants.ts';
+import { openStore, type Store } from '../../src/store/open-store.ts';
+import { tempDir } from '../support/servers.ts';
+
+const quiet = { onEvent: () => undefined, signal: new AbortController().signal };
+
+describe('runs of a migration', () => {
+  const dir = tempDir('migration-runs');
+  let store: Store;
+  let cp: ControlPlane;
+
+  before(async () => {
+    store = await openStore({ home: join(dir.path, 'home') });
+    cp = { store, profiles: profileById };
+    await initInstallation({ dir: join(dir.path, 'clean'), size: 'small', seed: 7, problems: false });
+    await initInstallation({ dir: join(dir.path, 'dirty'), size: 'small', seed: 7 });
+  });
+  after(async () => {
+    await store?.close();
+    dir.remove();
+  });
+
+  async function signedMigration(installation: string, tenantId: string): Promise<string> {
+    const { migration: m } = await createMigration(cp, {
+      installationPath: join(dir.path, installation, 'installation.yaml'),
+      profileId: 'crm',
+      tenantId,
+    });
+    await setPlan(cp, m.id, [
+      { activity: 'first migration', owner: 'migrator', estimate: '2h', deadline: '2027-01-31' },
+    ]);
+    await signPlan(cp, m.id, 'vendor', 'Vera Vendor');
+    await signPlan(cp, m.id, 'customer', 'Carl Customer');
+    return m.id;
+  }
+
+  it('refuses a run while a blocking check fails, naming the checks', async () => {
+    const id = await signedMigration('dirty', 'dirty');
+    await assert.rejects(
+      startMigrationRun({ cp, migrationId: id, kind: 'test', ...quiet }),
+      (error: unknown) => {
+        assert.ok(isFerryError(error, 'FERRY_CHECKS_BLOCKING'), String(error));
+        assert.match(error.message, /crm\.duplicate-user-emails/);
+        return true;
+      },
+    );
+    assert.equal((await getMigration(cp, id)).activeRunId, null);
+  });
+
+  it('runs a diagnostic on the problem installation without writing to the tenant', async () => {
+    const { migration: m } = await createMigration(cp, {
+      installationPath: join(dir.path, 'dirty', 'installation.yaml'),
+      profileId: 'crm',
+      tenantId: 'diag',
+    });
+    const outcome = await startMigrationRun({ cp, migrationId: m.id, kind: 'diagnostic', ...quiet });
+    assert.ok(outcome.tables.length > 10);
+    const tenant = await getTenant(cp, 'diag');
+    const db = new Database(tenant.databaseUrl.replace(/^sqlite:/, ''), { readonly: true });
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+      n: number;
+    };
+    db.close();
+    assert.equal(tables.n, 0, 'the tenant stays empty');
+    assert.equal(
+      existsSync(join(dir.path, 'home', 'tenants', 'diag', 'diagnostic.db')),
+      false,
+      'the scratch copy is removed',
+    );
+  });
+
+  it('chooses a test run first, loads the tenant, opens the parallel phase, and a final run overwrites tenant edits', async () => {
+    const id = await signedMigration('clean', 'acme');
+    let reason = '';
+    const first = await startMigrationRun({
+      cp,
+      migrationId: id,
+      ...quiet,
+      onKindChosen: (_k, why) => (reason = why),
+    });
+    assert.equal(first.kind, 'test');
+    assert.match(reason, /no earlier run/);
+    assert.ok(['succeeded', 'succeeded-with-warnings'].includes(first.status), first.status);
+    assert.ok(
+      first.tables.every((t) => t.table !== 'role_permissions'),
+      'permission tables are not migrated',
+    );
+    let migration = await getMigration(cp, id);
+    assert.equal(migration.phase, 'parallel');
+    assert.equal((await getTenant(cp, 'acme')).state, 'offline-maintenance');
+
+    // The customer edits a company in the tenant during the parallel phase.
+    const tenantFile = (await getTenant(cp, 'acme')).databaseUrl.replace(/^sqlite:/, '');
+    const tenant = new Database(tenantFile);
+    const before = tenant.prepare('SELECT id, name FROM companies ORDER BY id LIMIT 1').get() as {
+      id: number;
+      name: string;
+    };
+    tenant.prepare("UPDATE companies SET name = 'edited in the cloud' WHERE id = ?").run(before.id);
+    tenant.close();
+
+    for (const item of await listChecklist(cp, id))
+      await recordChecklistResult(cp, id, item.id, 'passed', 'tester');
+    await approve(cp, id, 'vendor', 'Vera Vendor');
+    await approve(cp, id, 'customer', 'Carl Customer');
+    const final = await startMigrationRun({ cp, migrationId: id, ...quiet });
+    assert.equal(final.kind, 'final');
+    assert.ok(['succeeded', 'succeeded-with-warnings'].includes(final.status), final.status);
+    const after = new Database(tenantFile, { readonly: true });
+    const row = after.prepare('SELECT name FROM companies WHERE id = ?').get(before.id) as { name: string };
+    after.close();
+    assert.equal(row.name, before.name, 'the final run overwrote the tenant-side edit');
+    migration = await getMigration(cp, id);
+    assert.equal(migration.phase, 'final-migration');
+  });
+
+  it('refuses to resume when the license changed since the session began', async () => {
+    const id = await signedMigration('clean', 'licensed');
+    const run = await startMigrationRun({ cp, migrationId: id, kind: 'test', ...quiet });
+    const source = new Database(join(dir.path, 'clean', 'crm.db'));
+    const original = source.prepare('SELECT serial_number FROM license ORDER BY id LIMIT 1').get() as {
+      serial_number: string;
+    };
+    source.prepare('UPDATE license SET serial_number = ?').run('CHANGED-123');
+    source.close();
+    try {
+      await assert.rejects(
+        resumeMigrationRun(cp, run.runId, quiet.onEvent, quiet.signal),
+        (error: unknown) => {
+          assert.ok(isFerryError(error, 'FERRY_LICENSE_CHANGED'), String(error));
+          assert.equal(error.message, LICENSE_CHANGED_MESSAGE);
+          return true;
+        },
+      );
+      await assert.rejects(
+        startMigrationRun({ cp, migrationId: id, kind: 'test', ...quiet }),
+        (error: unknown) => isFerryError(error, 'FERRY_LICENSE_CHANGED'),
+      );
+    } finally {
+      const restore = new Database(join(dir.path, 'clean', 'crm.db'));
+      restore.prepare('UPDATE license SET serial_number = ?').run(original.serial_number);
+      restore.close();
+    }
+  });
+});
