@@ -5,15 +5,24 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RunStore } from '../engine/run-store.ts';
+import type { ControlPlane } from '../services/control-plane.ts';
 import { RunEventBus } from '../services/run-events.ts';
 import { RunLauncher } from '../services/run-launcher.ts';
 import { installBearerAuth, type OperatorTokenVerifier } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerCheckRoutes } from './routes/checks.ts';
+import { registerMigrationPlanRoutes } from './routes/migration-plan.ts';
+import { registerMigrationSettingsRoutes } from './routes/migration-settings.ts';
+import { registerMigrationRoutes } from './routes/migrations.ts';
+import { registerTenantRoutes } from './routes/tenants.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 
 export interface ServerDeps {
   store: RunStore;
   tokens: OperatorTokenVerifier;
+  /** The store, profiles and clock the control-plane routes (migrations, tenants, tokens) use. */
+  controlPlane: ControlPlane;
   version: string;
   /** Pino logging to stderr; off in tests. */
   logger?: boolean;
@@ -54,7 +63,13 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
   installErrorHandler(app);
   installBearerAuth(app, deps.tokens);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  registerRunRoutes(app, { store: deps.store, launcher, bus });
+  registerRunRoutes(app, { store: deps.store, launcher, bus, controlPlane: deps.controlPlane });
+  registerMigrationRoutes(app, { controlPlane: deps.controlPlane });
+  registerMigrationPlanRoutes(app, { controlPlane: deps.controlPlane });
+  registerMigrationSettingsRoutes(app, { controlPlane: deps.controlPlane });
+  registerCheckRoutes(app, { controlPlane: deps.controlPlane });
+  registerTenantRoutes(app, { controlPlane: deps.controlPlane });
+  registerTokenRoutes(app, { controlPlane: deps.controlPlane });
 
   return {
     app,

@@ -140,7 +140,60 @@ export interface SourceConnection {
   ): AsyncIterable<RowBatch>;
   /** Row count and hash sum of `columns` over `range`, computed inside the database where it can. */
   checksum(table: TableSchema, columns: string[], range: KeyRange): Promise<ChunkChecksum>;
+  /**
+   * Stream `columns` of the rows whose `key` columns equal one of `keys` (canonical cells), in
+   * batches of bound parameters; keys without a row yield nothing. Order is unspecified.
+   */
+  readKeys?(
+    table: TableSchema,
+    columns: string[],
+    key: string[],
+    keys: Cell[][],
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<RowBatch>;
+  /** Exact row count of the table (COUNT(*)). */
+  countRows?(table: string): Promise<number>;
+  /** Trigger-based change tracking on this database, when the dialect offers it (incremental runs). */
+  readonly changeTracking?: ChangeTracking;
   close(): Promise<void>;
+}
+
+/** A table whose changes are logged: the key columns identify a changed row ([] = the whole table). */
+export interface TrackedTable {
+  table: string;
+  key: string[];
+}
+
+/** One entry of the change log: a row of `table` with this key was inserted, updated or deleted. */
+export interface ChangeRecord {
+  /** Position in the change log: an unsigned integer as canonical text, increasing with each change. */
+  seq: string;
+  table: string;
+  /** The key's canonical cells; [] means "something in the table changed" (no usable key). */
+  key: Cell[];
+}
+
+export interface ChangeTrackingStatus {
+  installed: boolean;
+  tables: TrackedTable[];
+  /** Highest position written so far ('0' for an empty log). */
+  lastSeq: string;
+}
+
+/**
+ * Change tracking on a source: a log table `ferry_change_log` filled by AFTER INSERT/UPDATE/DELETE
+ * triggers with the primary-key values of every changed row (an UPDATE that changes the key logs
+ * the old and the new key). Installing is the one schema change Ferry makes to a source, and only
+ * on request; `uninstallChangeTracking` removes every object it created.
+ */
+export interface ChangeTracking {
+  /** Create the log (if missing) and (re)create the triggers of `tables` (schemas as introspected). */
+  installChangeTracking(tables: TableSchema[]): Promise<TrackedTable[]>;
+  /** Up to `limit` changes with `seq` > `afterSeq`, in `seq` order. */
+  readChanges(afterSeq: string, limit: number): Promise<ChangeRecord[]>;
+  uninstallChangeTracking(): Promise<void>;
+  changeTrackingStatus(): Promise<ChangeTrackingStatus>;
 }
 
 export interface WriteResult {
@@ -168,6 +221,14 @@ export interface TargetConnection extends SourceConnection {
   ): Promise<WriteResult>;
   /** Delete rows in `range` (used on resume before a chunk is rewritten). */
   deleteRange(table: TargetTableDef, range: KeyRange): Promise<number>;
+  /** Delete the rows whose `key` columns equal one of `keys` (canonical cells); returns rows deleted. */
+  deleteKeys?(table: TargetTableDef, key: string[], keys: Cell[][]): Promise<number>;
+  /**
+   * From now on this session applies changes as a replica: foreign keys are neither checked nor
+   * cascaded (the source enforced them already; an incremental run deletes and re-inserts rows in
+   * any table order). Best effort: without the privilege it changes nothing.
+   */
+  applyAsReplica?(): Promise<void>;
 }
 
 // ---- Planning (pure) -------------------------------------------------------------------------

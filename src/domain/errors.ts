@@ -105,6 +105,11 @@ export const errorCatalogue = {
     user: true,
     hint: 'A tenant belongs to one migration at a time; finish or abandon that one, or choose another tenant id.',
   },
+  FERRY_TENANT_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`GET /api/v1/tenants` (or `ferry migration list`) shows the tenants in this store.',
+  },
   FERRY_CHECKLIST_ITEM_NOT_FOUND: {
     status: 404,
     user: true,
@@ -174,6 +179,11 @@ export const errorCatalogue = {
     status: 502,
     user: true,
     hint: 'The SMTP server did not accept the connection or the messages; check the URL given to `ferry users emails --smtp`, or leave it out to write the messages to the outbox folder.',
+  },
+  FERRY_CHANGE_TRACKING_UNAVAILABLE: {
+    status: 409,
+    user: true,
+    hint: 'Enable change tracking on the source before the next full run (`enableChangeTracking`), or run the incremental run with the checksum method.',
   },
   FERRY_INTERNAL: {
     status: 500,

@@ -27,7 +27,10 @@ import { defaultRunOptions, resumeCopyRun, startCopyRun } from './copy-runs.ts';
 import { readInstallation } from './installation-file.ts';
 import { getMigration } from './migrations.ts';
 import { createRunGate } from './run-gate.ts';
+import { writeTenantUserRegistry } from './tenant-user-registry.ts';
 import { getTenant, wipeTenantData } from './tenants.ts';
+import { assertUsersReady } from './users.ts';
+import { sendUserEmails } from './welcome-emails.ts';
 
 /** The kinds this service runs today; the others are refused with a clear message. */
 const supportedKinds: readonly RunKind[] = ['diagnostic', 'test', 'full', 'final'];
@@ -156,19 +159,22 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
     kind = chosen.kind;
     input.onKindChosen?.(chosen.kind, chosen.reason);
   }
+  const gate = createRunGate(cp);
+  // The phase decides first: after go-live nothing may run, whatever the kind.
+  await gate.assertRunAllowed(migration.id, kind);
   if (!supportedKinds.includes(kind)) {
     throw new FerryError(
       'FERRY_INVALID_ARGUMENT',
       `run kind "${kind}" is not available yet; use one of ${supportedKinds.join(', ')}`,
     );
   }
-  const gate = createRunGate(cp);
-  await gate.assertRunAllowed(migration.id, kind);
   const prepared = await prepare(cp, migration.id);
 
   if (kind !== 'diagnostic') {
     const checks = await runChecks(prepared.installation, { profile: prepared.profile });
     assertNoBlockingChecks(checks.results);
+    // Every user who should log in needs a plan and a unique, valid username first.
+    await assertUsersReady(cp, migration.id);
   }
 
   const scratch = kind === 'diagnostic' ? diagnosticTarget(prepared.tenant, cp.store.home) : null;
@@ -213,6 +219,26 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
   } finally {
     await scratch?.cleanup();
   }
+}
+
+/**
+ * After the tenant's data is loaded: its user registry gets the users with their plans and
+ * usernames; after a live load (not a test run, whose tenant nobody logs in to) the welcome emails
+ * and the migrator's user summary go out, when the migration asks for them.
+ */
+async function afterLoad(
+  cp: ControlPlane,
+  migrationId: string,
+  tenant: TenantRecord,
+  kind: RunKind,
+): Promise<void> {
+  const target = await openTarget(tenant.databaseUrl);
+  try {
+    await writeTenantUserRegistry(cp, migrationId, target);
+  } finally {
+    await target.close();
+  }
+  if (kind === 'full' || kind === 'final') await sendUserEmails(cp, migrationId);
 }
 
 function endOutcome(

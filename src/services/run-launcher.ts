@@ -3,8 +3,12 @@
 
 import { FerryError } from '../domain/errors.ts';
 import type { RunOutcome } from '../engine/execute-run.ts';
+import type { RunEventListener } from '../engine/events.ts';
 import type { RunOptions, RunStore } from '../engine/run-store.ts';
+import type { RunKind } from '../domain/migration-rules.ts';
+import type { ControlPlane } from './control-plane.ts';
 import { resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import { startMigrationRun } from './migration-runs.ts';
 import type { RunEventBus } from './run-events.ts';
 
 export interface LaunchCopyRunInput {
@@ -26,29 +30,54 @@ export class RunLauncher {
   ) {}
 
   /** Resolves with the run id once the run exists (its copy goes on in the background). */
-  async start(input: LaunchCopyRunInput): Promise<{ runId: string; created: boolean }> {
-    if (input.idempotencyKey !== undefined) {
-      const existing = await this.store.runForIdempotencyKey(input.idempotencyKey);
+  start(input: LaunchCopyRunInput): Promise<{ runId: string; created: boolean }> {
+    return this.launch(input.idempotencyKey, (hooks) =>
+      startCopyRun({ from: input.from, to: input.to, options: input.options, store: this.store, ...hooks }),
+    );
+  }
+
+  /** A run of a migration, through its gate; resolves once the run exists. */
+  startForMigration(
+    cp: ControlPlane,
+    input: { migrationId: string; kind?: RunKind; idempotencyKey?: string },
+  ): Promise<{ runId: string; created: boolean; kind?: RunKind; reason?: string }> {
+    let chosen: { kind: RunKind; reason: string } | undefined;
+    return this.launch(input.idempotencyKey, (hooks) =>
+      startMigrationRun({
+        cp,
+        migrationId: input.migrationId,
+        ...(input.kind === undefined ? {} : { kind: input.kind }),
+        onEvent: hooks.onEvent,
+        signal: hooks.signal,
+        onKindChosen: (kind, reason) => (chosen = { kind, reason }),
+        onRunCreated: (runId) => hooks.onRunCreated({ id: runId }),
+      }),
+    ).then((result) => ({ ...result, ...(chosen ?? {}) }));
+  }
+
+  private async launch(
+    idempotencyKey: string | undefined,
+    run: (hooks: {
+      onEvent: RunEventListener;
+      signal: AbortSignal;
+      onRunCreated: (run: { id: string }) => Promise<void>;
+    }) => Promise<RunOutcome>,
+  ): Promise<{ runId: string; created: boolean }> {
+    if (idempotencyKey !== undefined) {
+      const existing = await this.store.runForIdempotencyKey(idempotencyKey);
       if (existing !== null) return { runId: existing, created: false };
     }
     const controller = new AbortController();
     return new Promise((resolve, reject) => {
       let created = false;
-      const done = startCopyRun({
-        from: input.from,
-        to: input.to,
-        options: input.options,
-        store: this.store,
+      const done: Promise<RunOutcome | null> = run({
         signal: controller.signal,
         onEvent: (event) => this.bus.publish(event),
-        onRunCreated: (run) => {
+        onRunCreated: async (r) => {
           created = true;
-          this.active.set(run.id, { controller, done });
-          const remember =
-            input.idempotencyKey === undefined
-              ? Promise.resolve()
-              : this.store.rememberIdempotencyKey(input.idempotencyKey, run.id);
-          remember.then(() => resolve({ runId: run.id, created: true }), reject);
+          this.active.set(r.id, { controller, done });
+          if (idempotencyKey !== undefined) await this.store.rememberIdempotencyKey(idempotencyKey, r.id);
+          resolve({ runId: r.id, created: true });
         },
       }).then(
         (outcome) => outcome,

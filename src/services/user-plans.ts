@@ -14,6 +14,7 @@ import {
 import {
   assertUsersEditable,
   findUser,
+  identitiesOf,
   loadUsers,
   shownFields,
   userViews,
@@ -65,19 +66,24 @@ export async function assignPlan(
         'FERRY_INVALID_ARGUMENT',
         'the filter is empty: it would select every user; name the users with --filter TEXT or one with --user ID',
       );
-    const views = userViews(users, new Map());
+    const views = userViews(users, await identitiesOf(cp, migrationId));
     const ids = new Set(views.filter((v) => matchesFilter(shownFields(v), target.filter)).map((v) => v.id));
     selected = users.filter((u) => ids.has(u.id));
   }
   const ids = new Set(selected.map((u) => u.id));
   const after = users.map((u) => (ids.has(u.id) ? { ...u, plan } : u));
   if (administratorsWithPlan(users) > 0 && administratorsWithPlan(after) === 0) {
-    const admins = selected.filter((u) => u.isAdministrator).map((u) => `${u.id} (${u.name})`);
+    const admins = selected
+      .filter((u) => u.isAdministrator && u.plan !== null)
+      .map((u) => `${u.id} (${u.name})`);
     throw new FerryError(
       'FERRY_USERS_NOT_READY',
       `removing the plan of ${admins.join(', ')} would leave no administrator with a plan; ` +
         'at least one administrator must be able to log in',
-      { details: { migrationId, administrators: admins } },
+      {
+        details: { migrationId, administrators: admins },
+        hint: 'Keep a plan for at least one administrator: leave them out of the filter, or give another administrator a plan first.',
+      },
     );
   }
   const changing = selected.filter((u) => u.plan !== plan || !u.planChosen).map((u) => u.id);
@@ -87,7 +93,7 @@ export async function assignPlan(
     plan,
     matched: selected.length,
     changed: selected.filter((u) => u.plan !== plan).length,
-    users: userViews(now, new Map()).filter((v) => ids.has(v.id)),
+    users: userViews(now, await identitiesOf(cp, migrationId)).filter((v) => ids.has(v.id)),
     readiness: usersReadiness(now),
   };
 }

@@ -5,10 +5,11 @@
 import { FerryError } from '../domain/errors.ts';
 import { emailKey, isValidEmail } from '../profiles/email-address.ts';
 import { type ControlPlane } from './control-plane.ts';
-import { usersReadiness, type DuplicateUsername, type UsersReadiness } from './user-readiness.ts';
+import { usersReadiness, type UsersReadiness } from './user-readiness.ts';
 import {
   assertUsersEditable,
   findUser,
+  identitiesOf,
   loadUsers,
   userViews,
   usersRepo,
@@ -71,7 +72,7 @@ export async function setUsername(
   }
   await usersRepo(cp).setUsername(migrationId, user.id, username);
   const now = (await loadUsers(cp, migrationId)).users;
-  const view = userViews(now, new Map()).find((v) => v.id === user.id);
+  const view = userViews(now, await identitiesOf(cp, migrationId)).find((v) => v.id === user.id);
   if (view === undefined)
     throw new FerryError('FERRY_INTERNAL', `user ${user.id} vanished while being changed`);
   return { user: view, readiness: usersReadiness(now) };
@@ -80,9 +81,7 @@ export async function setUsername(
 export interface DuplicateUsernamesReport {
   migrationId: string;
   /** Each username shared by more than one user with a plan, with those users and their emails. */
-  duplicates: (DuplicateUsername & {
-    users: (DuplicateUsername['users'][number] & { emails: string[] })[];
-  })[];
+  duplicates: { username: string; users: { id: string; name: string; emails: string[] }[] }[];
 }
 
 /** Usernames used by more than one user with a plan, with each user's addresses to choose from. */

@@ -215,6 +215,11 @@ export function userViews(users: StoredUser[], identities: Map<string, string>):
   });
 }
 
+/** User id → the cloud identity it is mapped to. */
+export async function identitiesOf(cp: ControlPlane, migrationId: string): Promise<Map<string, string>> {
+  return new Map((await usersRepo(cp).listMappings(migrationId)).map((m) => [m.userId, m.identity]));
+}
+
 /** Every user of the migration with every field, narrowed by the free-text filter when given. */
 export async function listUsers(
   cp: ControlPlane,
@@ -222,8 +227,7 @@ export async function listUsers(
   options: { filter?: string } = {},
 ): Promise<UsersList> {
   const { profile, users } = await loadUsers(cp, migrationId);
-  const mappings = await usersRepo(cp).listMappings(migrationId);
-  const views = userViews(users, new Map(mappings.map((m) => [m.userId, m.identity])));
+  const views = userViews(users, await identitiesOf(cp, migrationId));
   return {
     migrationId,
     plans: [...profile.users.plans],

@@ -22,6 +22,8 @@ export interface BlobSource {
    * threshold, so memory stays bounded); fewer system calls than a stream.
    */
   readAll?(): Promise<Buffer>;
+  /** The local file behind the source, when there is one (a local store may copy it directly). */
+  readonly path?: string;
 }
 
 export interface PutExpectation {
@@ -123,6 +125,7 @@ export async function* listAll(
 export function fileSource(path: string, size: number): BlobSource {
   return {
     size,
+    path,
     open(start = 0, end = size) {
       if (end <= start) return Readable.from([]);
       return createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 });

@@ -32,6 +32,7 @@ describe('HTTP API: runs', () => {
     tokenId = created.record.id;
     server = await buildServer({
       store,
+      controlPlane: cp,
       version: '0.0.0-test',
       tokens: { verify: (t) => verifyOperatorToken(cp, t) },
     });

@@ -11,5 +11,5 @@ rmSync('/tmp/prof/t', { recursive: true, force: true }); rmSync('/tmp/prof/h', {
 const cp = await openStore('/tmp/prof/h');
 const t = Date.now();
 const r = await uploadDocuments({ sessionId: 's', archiveRoot: root, referenced: docs, store: new FilesystemBlobStore('/tmp/prof/t', { durable }), outcomes: new DocumentOutcomeRepository(cp.kysely), mode: 'initial', concurrency: Number(process.env.C ?? 8) });
-console.log(`durable=${durable} files=${docs.length} ${Date.now() - t}ms transferred=${r.transferred.files} ${(r.transferred.bytes/1e6).toFixed(0)}MB`);
+const u = process.cpuUsage(); console.log(`cpu user=${(u.user/1e6).toFixed(2)} sys=${(u.system/1e6).toFixed(2)}`); console.log(`durable=${durable} files=${docs.length} ${Date.now() - t}ms transferred=${r.transferred.files} ${(r.transferred.bytes/1e6).toFixed(0)}MB`);
 await cp.close();

@@ -7,6 +7,8 @@ import type { RunStore } from '../../engine/run-store.ts';
 import { defaultRunOptions } from '../../services/copy-runs.ts';
 import type { RunEventBus } from '../../services/run-events.ts';
 import type { RunLauncher } from '../../services/run-launcher.ts';
+import { runKinds } from '../../domain/migration-rules.ts';
+import type { ControlPlane } from '../../services/control-plane.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 
 const runParams = z.object({ runId: z.string().min(1).describe('run id, e.g. run-1a2b3c4d5e') });
@@ -50,7 +52,12 @@ export interface RunRoutesDeps {
   store: RunStore;
   launcher: RunLauncher;
   bus: RunEventBus;
+  controlPlane: ControlPlane;
 }
+
+const migrationRunBody = z.object({
+  kind: z.enum(runKinds).optional().describe('omit to let Ferry choose (the answer says which and why)'),
+});
 
 export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
   const { store, launcher, bus } = deps;
@@ -117,6 +124,44 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
           ...(body.tables === undefined ? {} : { tables: body.tables }),
           ...(body.exclude === undefined ? {} : { exclude: body.exclude }),
         },
+        ...(typeof key === 'string' && key.length > 0 ? { idempotencyKey: key } : {}),
+      });
+      return reply.status(202).send(result);
+    },
+  );
+
+  app.post(
+    '/api/v1/migrations/:migrationId/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary:
+          'Run the migration now (answers once the run exists; follow it at /api/v1/runs/{runId}/events)',
+        description:
+          'Refused with 409 when the phase does not allow the kind, another run is active, a blocking check ' +
+          'fails, users are not ready, or the license changed. Send an `Idempotency-Key` header to make retries safe.',
+        params: jsonSchema(z.object({ migrationId: z.string().min(1) })),
+        body: jsonSchema(migrationRunBody),
+        response: {
+          202: jsonSchema(
+            z.object({
+              runId: z.string(),
+              created: z.boolean(),
+              kind: z.enum(runKinds).optional(),
+              reason: z.string().optional().describe('why Ferry chose this kind'),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { migrationId } = request.params as { migrationId: string };
+      const body = (request.body ?? {}) as z.infer<typeof migrationRunBody>;
+      const key = request.headers['idempotency-key'];
+      const result = await launcher.startForMigration(deps.controlPlane, {
+        migrationId,
+        ...(body.kind === undefined ? {} : { kind: body.kind }),
         ...(typeof key === 'string' && key.length > 0 ? { idempotencyKey: key } : {}),
       });
       return reply.status(202).send(result);

@@ -41,6 +41,7 @@ export function registerServeCommand(program: Command, global: () => GlobalOptio
       const cp = { store, profiles: registryProfiles };
       const server = await buildServer({
         store,
+        controlPlane: cp,
         version: ferryVersion(),
         logger: !g.json,
         tokens: { verify: async (token) => verifyOperatorToken(cp, token) },

@@ -17,13 +17,13 @@ export interface RangeSql {
   values: unknown[];
 }
 
-interface KeyPart {
+export interface KeyPart {
   quoted: string;
   placeholder: string;
   bind(cell: Cell): unknown;
 }
 
-function keyPart(table: TableSchema, name: string): KeyPart {
+export function keyPart(table: TableSchema, name: string): KeyPart {
   const column: ColumnSchema | undefined = table.columns.find((c) => c.name === name);
   if (column === undefined) {
     throw new FerryError('FERRY_INTERNAL', `key column "${name}" is not a column of table "${table.name}"`, {

@@ -1,7 +1,10 @@
 // A SourceConnection over one MySQL / MariaDB session. The engine opens one per parallel worker and
 // never calls one concurrently, so every method simply uses the session in turn.
 
+import { isChangeTrackingTable } from '../change-log-keys.ts';
 import type {
+  Cell,
+  ChangeTracking,
   ChunkChecksum,
   KeyRange,
   ReadOptions,
@@ -10,10 +13,12 @@ import type {
   SourceConnection,
   TableSchema,
 } from '../types.ts';
+import { MysqlChangeTracking } from './change-tracking.ts';
 import { checksumRange } from './checksum.ts';
 import type { MysqlSession } from './connection.ts';
 import { quoteIdentifier } from './dialect.ts';
 import { listTables } from './introspect.ts';
+import { countRows, readKeys } from './key-set.ts';
 import { readRange } from './read.ts';
 
 /** Canonical integer text ('00042' from a zerofill column → '42'). */
@@ -24,13 +29,30 @@ function integerText(text: string): string {
 export class MysqlSourceConnection implements SourceConnection {
   readonly dialect = 'mysql' as const;
   readonly location: string;
+  readonly changeTracking: ChangeTracking;
 
   constructor(private readonly session: MysqlSession) {
     this.location = session.url.redacted;
+    this.changeTracking = new MysqlChangeTracking(session);
   }
 
-  listTables(): Promise<TableSchema[]> {
-    return listTables(this.session);
+  async listTables(): Promise<TableSchema[]> {
+    return (await listTables(this.session)).filter((t) => !isChangeTrackingTable(t.name));
+  }
+
+  readKeys(
+    table: TableSchema,
+    columns: string[],
+    key: string[],
+    keys: Cell[][],
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<RowBatch> {
+    return readKeys(this.session, table, columns, key, keys, options, warnings);
+  }
+
+  countRows(table: string): Promise<number> {
+    return countRows(this.session, table);
   }
 
   async integerKeyBounds(table: string, column: string): Promise<{ min: string; max: string } | null> {

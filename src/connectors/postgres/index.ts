@@ -1,7 +1,10 @@
 // The PostgreSQL connector: source and target. Tables live in the URL's schema (`?schema=`,
 // default `public`); a target creates the schema when it does not exist.
 
+import { isChangeTrackingTable } from '../change-log-keys.ts';
 import type {
+  Cell,
+  ChangeTracking,
   ChunkChecksum,
   ConnectionUrl,
   Connector,
@@ -14,10 +17,12 @@ import type {
   TargetTableDef,
   WriteResult,
 } from '../types.ts';
+import { PostgresChangeTracking } from './change-tracking.ts';
 import { checksum } from './checksum.ts';
 import { closeSession, openSession, queryError, sqlState, type PgSession, type Role } from './connection.ts';
 import { postgresSourceDialect, postgresTargetDialect, qualifiedName, quoteIdentifier } from './dialect.ts';
 import { integerKeyBounds, listTables } from './introspect.ts';
+import { countRows, deleteKeys, readKeys } from './key-set.ts';
 import { readRows } from './read.ts';
 import { deleteRange, dropTables, execute, writeRows } from './write.ts';
 
@@ -28,16 +33,42 @@ class PostgresConnection implements TargetConnection {
   readonly dialect = 'postgres' as const;
   readonly maxConcurrentWriters = POSTGRES_MAX_CONCURRENT_WRITERS;
   readonly location: string;
+  readonly changeTracking: ChangeTracking;
 
   constructor(
     private readonly session: PgSession,
     private readonly role: Role,
   ) {
     this.location = session.url.redacted;
+    this.changeTracking = new PostgresChangeTracking(session);
   }
 
-  listTables(): Promise<TableSchema[]> {
-    return listTables(this.session, this.role);
+  async listTables(): Promise<TableSchema[]> {
+    return (await listTables(this.session, this.role)).filter((t) => !isChangeTrackingTable(t.name));
+  }
+
+  readKeys(
+    table: TableSchema,
+    columns: string[],
+    key: string[],
+    keys: Cell[][],
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<RowBatch> {
+    return readKeys(this.session, this.role, table, columns, key, keys, options, warnings);
+  }
+
+  countRows(table: string): Promise<number> {
+    return countRows(this.session, this.role, table);
+  }
+
+  deleteKeys(table: TargetTableDef, key: string[], keys: Cell[][]): Promise<number> {
+    return deleteKeys(this.session, table, key, keys);
+  }
+
+  async applyAsReplica(): Promise<void> {
+    // Needs superuser (or PG 15's SET privilege on the parameter); without it FKs stay enforced.
+    await this.session.client.query('SET session_replication_role = replica').catch(() => undefined);
   }
 
   integerKeyBounds(table: string, column: string): Promise<{ min: string; max: string } | null> {

@@ -3,7 +3,10 @@
 // the shared contract.
 
 import { FerryError } from '../../domain/errors.ts';
+import { isChangeTrackingTable } from '../change-log-keys.ts';
 import type {
+  Cell,
+  ChangeTracking,
   ChunkChecksum,
   ConnectionUrl,
   Connector,
@@ -16,11 +19,13 @@ import type {
   TargetTableDef,
   WriteResult,
 } from '../types.ts';
+import { SqliteChangeTracking } from './change-tracking.ts';
 import { checksumRange } from './checksum.ts';
 import { openDatabase, sqliteCode } from './connection.ts';
 import type { SqliteDatabase } from './connection.ts';
 import { affinityOf, quoteIdentifier, sqliteSourceDialect, sqliteTargetDialect } from './dialect.ts';
 import { listTables } from './introspect.ts';
+import { countRows, deleteKeys, readKeys } from './key-set.ts';
 import { readRange } from './read.ts';
 import { InsertCache, deleteRows, writeRows } from './write.ts';
 
@@ -30,6 +35,7 @@ export class SqliteConnection implements TargetConnection {
   readonly maxConcurrentWriters = 1;
   readonly location: string;
   private readonly inserts: InsertCache;
+  readonly changeTracking: ChangeTracking;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -37,10 +43,34 @@ export class SqliteConnection implements TargetConnection {
   ) {
     this.location = url.redacted;
     this.inserts = new InsertCache(db);
+    this.changeTracking = new SqliteChangeTracking(db);
   }
 
   async listTables(): Promise<TableSchema[]> {
-    return listTables(this.db);
+    return listTables(this.db).filter((t) => !isChangeTrackingTable(t.name));
+  }
+
+  readKeys(
+    table: TableSchema,
+    columns: string[],
+    key: string[],
+    keys: Cell[][],
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<RowBatch> {
+    return readKeys(this.db, table, columns, key, keys, options, warnings);
+  }
+
+  async countRows(table: string): Promise<number> {
+    return countRows(this.db, table);
+  }
+
+  async deleteKeys(table: TargetTableDef, key: string[], keys: Cell[][]): Promise<number> {
+    return deleteKeys(this.db, table, key, keys);
+  }
+
+  async applyAsReplica(): Promise<void> {
+    // A target is opened with foreign_keys = OFF (connection.ts): nothing to switch.
   }
 
   async integerKeyBounds(table: string, column: string): Promise<{ min: string; max: string } | null> {

@@ -1,0 +1,70 @@
+// /api/v1/tenants: the cloud targets, with their state and locations (URLs without passwords) and
+// the migrations that used them. Tenants are provisioned by creating a migration.
+
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FerryError } from '../../domain/errors.ts';
+import { migrationsRepo } from '../../services/control-plane.ts';
+import { tenantView } from '../../services/tenants.ts';
+import type { TenantRecord } from '../../store/migration-repository.ts';
+import { errorResponses, jsonSchema } from '../schema.ts';
+import type { ControlPlaneRoutesDeps } from './migrations.ts';
+import { tenantRecord } from './migration-schemas.ts';
+
+const tenantParams = z.object({ tenantId: z.string().min(1).describe('tenant id, e.g. acme') });
+
+const tenantWithMigrations = tenantRecord.extend({
+  migrations: z
+    .array(z.object({ id: z.string(), phase: z.string() }))
+    .describe('the migrations into this tenant, oldest first (at most one not abandoned)'),
+});
+
+export function registerTenantRoutes(app: FastifyInstance, deps: ControlPlaneRoutesDeps): void {
+  const repo = migrationsRepo(deps.controlPlane);
+
+  const describeTenant = async (tenant: TenantRecord) => ({
+    ...tenantView(tenant),
+    migrations: (await repo.migrationsOfTenant(tenant.id)).map((m) => ({ id: m.id, phase: m.phase })),
+  });
+
+  app.get(
+    '/api/v1/tenants',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'List the tenants in this store with their state',
+        response: { 200: jsonSchema(z.array(tenantWithMigrations)), 401: errorResponses[401] },
+      },
+    },
+    async () => {
+      const ids = [...new Set((await repo.listMigrations()).map((m) => m.tenantId))].sort();
+      const tenants = await Promise.all(ids.map((id) => repo.getTenant(id)));
+      return Promise.all(tenants.filter((t): t is TenantRecord => t !== null).map(describeTenant));
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'One tenant: state, database and document locations, and its migrations',
+        params: jsonSchema(tenantParams),
+        response: {
+          200: jsonSchema(tenantWithMigrations),
+          401: errorResponses[401],
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.params as z.infer<typeof tenantParams>;
+      const tenant = await repo.getTenant(tenantId);
+      if (tenant === null)
+        throw new FerryError('FERRY_TENANT_NOT_FOUND', `there is no tenant "${tenantId}" in this store`, {
+          details: { tenantId },
+        });
+      return describeTenant(tenant);
+    },
+  );
+}
