@@ -43,6 +43,10 @@ export interface DocumentsMeasure {
   scenario: 'initial' | 'recovery';
   tool: 'ferry' | 'rclone';
   seconds: number;
+  /** `seconds` plus a `sync` right after: until the copy is on disk (rclone does not fsync). */
+  durableSeconds: number;
+  /** CPU seconds (user + system) the tool used: a figure the machine's other load disturbs less. */
+  cpuSeconds: number;
   /** Files examined (the whole archive). */
   files: number;
   /** Files and bytes actually copied. */
@@ -61,6 +65,13 @@ export interface DocumentsBenchmarkResult {
 
 const ARCHIVE_VERSION = 1;
 const MB = 1e6;
+
+/** Flush every dirty page (not timed before a run, timed right after one). */
+function syncDisks(): number {
+  const started = process.hrtime.bigint();
+  spawnSync('sync');
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
 
 function log(text: string): void {
   process.stderr.write(`bench documents: ${text}\n`);
@@ -194,14 +205,22 @@ async function runFerry(
   referenced: ReferencedDocument[],
   session: { id: string; previous: string | null; mode: 'initial' | 'overwrite-test' },
   concurrency: number,
-): Promise<{ seconds: number; report: UploadReport; peakRssMb: number }> {
+): Promise<{
+  seconds: number;
+  durableSeconds: number;
+  cpuSeconds: number;
+  report: UploadReport;
+  peakRssMb: number;
+}> {
   const controlPlane = await openStore(home);
   const store: BlobStore = openBlobStore(targetUrl, {
     env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
   });
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  syncDisks();
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   try {
     const report = await uploadDocuments({
       sessionId: session.id,
@@ -216,7 +235,10 @@ async function runFerry(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (report.outcomes.failed.files > 0)
       throw new Error(`${label}: ${report.failed.length} documents failed`);
-    return { seconds, report, peakRssMb: Math.round(peak / MB) };
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const durableSeconds = seconds + syncDisks();
+    return { seconds, durableSeconds, cpuSeconds, report, peakRssMb: Math.round(peak / MB) };
   } finally {
     clearInterval(sampler);
     await store.close();
@@ -227,15 +249,20 @@ async function runFerry(
 function runRclone(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ seconds: number; transferred: number }> {
+): Promise<{ seconds: number; durableSeconds: number; cpuSeconds: number; transferred: number }> {
+  syncDisks();
   return new Promise((resolveRun, reject) => {
     const started = process.hrtime.bigint();
     // A machine-wide AWS_CA_BUNDLE makes rclone's S3 backend refuse its own HTTP transport.
     const { AWS_CA_BUNDLE: _caBundle, ...inherited } = process.env;
-    const child = spawn('rclone', [...args, '--stats', '0', '--stats-one-line', '-v'], {
-      env: { ...inherited, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', 'rclone-cpu %U %S', 'rclone', ...args, '--stats', '0', '-v'],
+      {
+        env: { ...inherited, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -244,7 +271,9 @@ function runRclone(
       if (code !== 0)
         return reject(new Error(`rclone ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
       const transferred = (stderr.match(/: Copied \(/g) ?? []).length;
-      resolveRun({ seconds, transferred });
+      const cpu = /rclone-cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuSeconds = cpu === null ? Number.NaN : Number(cpu[1]) + Number(cpu[2]);
+      resolveRun({ seconds, durableSeconds: seconds + syncDisks(), cpuSeconds, transferred });
     });
   });
 }
@@ -253,18 +282,21 @@ function runRclone(
 
 function formatTable(measures: DocumentsMeasure[]): string {
   const lines = [
-    '| target | scenario | tool | seconds | files/s | MB copied | MB/s | peak RSS MB | Ferry/rclone speed |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | scenario | tool | seconds | files/s | MB copied | MB/s | Ferry/rclone speed | seconds incl. sync | Ferry/rclone incl. sync | CPU s | Ferry/rclone CPU efficiency | peak RSS MB |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const m of measures) {
     const other = measures.find(
       (o) => o.target === m.target && o.scenario === m.scenario && o.tool === 'rclone',
     );
-    const ratio = m.tool === 'ferry' && other !== undefined ? (other.seconds / m.seconds).toFixed(2) : '';
+    const ratio = (a: number, b: number) =>
+      m.tool === 'ferry' && other !== undefined ? (b / a).toFixed(2) : '';
     lines.push(
       `| ${m.target} | ${m.scenario} | ${m.tool} | ${m.seconds.toFixed(2)} | ${(m.files / m.seconds).toFixed(0)} | ` +
         `${(m.transferredBytes / MB).toFixed(0)} | ${(m.transferredBytes / MB / m.seconds).toFixed(1)} | ` +
-        `${m.peakRssMb ?? ''} | ${ratio} |`,
+        `${ratio(m.seconds, other?.seconds ?? 0)} | ${m.durableSeconds.toFixed(2)} | ` +
+        `${ratio(m.durableSeconds, other?.durableSeconds ?? 0)} | ${m.cpuSeconds.toFixed(2)} | ` +
+        `${ratio(m.cpuSeconds, other?.cpuSeconds ?? 0)} | ${m.peakRssMb ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -342,6 +374,8 @@ export async function runDocumentsBenchmark(
         scenario: 'initial',
         tool: 'ferry',
         seconds: ferryInitial.seconds,
+        durableSeconds: ferryInitial.durableSeconds,
+        cpuSeconds: ferryInitial.cpuSeconds,
         files,
         transferredFiles: ferryInitial.report.transferred.files,
         transferredBytes: ferryInitial.report.transferred.bytes,
@@ -354,6 +388,8 @@ export async function runDocumentsBenchmark(
         scenario: 'initial',
         tool: 'rclone',
         seconds: rcloneInitial.seconds,
+        durableSeconds: rcloneInitial.durableSeconds,
+        cpuSeconds: rcloneInitial.cpuSeconds,
         files,
         transferredFiles: rcloneInitial.transferred,
         transferredBytes: bytes,
@@ -376,6 +412,8 @@ export async function runDocumentsBenchmark(
           scenario: 'recovery',
           tool: 'ferry',
           seconds: ferryRecovery.seconds,
+          durableSeconds: ferryRecovery.durableSeconds,
+          cpuSeconds: ferryRecovery.cpuSeconds,
           files: recoveryIds.length,
           transferredFiles: ferryRecovery.report.transferred.files,
           transferredBytes: ferryRecovery.report.transferred.bytes,
@@ -388,6 +426,8 @@ export async function runDocumentsBenchmark(
           scenario: 'recovery',
           tool: 'rclone',
           seconds: rcloneRecovery.seconds,
+          durableSeconds: rcloneRecovery.durableSeconds,
+          cpuSeconds: rcloneRecovery.cpuSeconds,
           files: recoveryIds.length,
           transferredFiles: rcloneRecovery.transferred,
           transferredBytes: changedBytes,

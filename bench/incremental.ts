@@ -1,12 +1,13 @@
 // `node --import tsx bench/incremental.ts`: an incremental run against a full run on the CRM
 // installation in MariaDB → PostgreSQL, with 1% of the rows changed (updates, inserts and deletes
-// spread over the tables that have a primary key). Target: incremental time ≤ 10% of full time.
+// spread over the tables that have a primary key; the key-less audit_log would be copied again as
+// a whole). Target: incremental time ≤ 10% of full time.
 //
 // The generated installation `ferry_bench_<size>` (FERRY_BENCH_SIZE, default large) is reused and
 // never dropped; the benchmark works on a copy, `ferry_bench_incr`, which gets Ferry's change
 // tracking installed. Also importable: `benchIncremental({ size })` returns the figures.
 
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -124,7 +125,10 @@ async function keyedTables(admin: mysql.Connection): Promise<KeyedTable[]> {
   return result;
 }
 
-/** Change 1% of each keyed table: 0.6% updated, 0.2% inserted, 0.2% deleted. Returns rows changed. */
+/**
+ * Change each keyed table by 1.3% (0.9% updated, 0.2% inserted, 0.2% deleted): about 1% of all
+ * rows, since the key-less `audit_log` (a fifth of the rows) is left alone. Returns rows changed.
+ */
 async function changeOnePercent(admin: mysql.Connection, tables: KeyedTable[]): Promise<number> {
   let changed = 0;
   for (const t of tables) {
@@ -133,7 +137,7 @@ async function changeOnePercent(admin: mysql.Connection, tables: KeyedTable[]): 
     const table = `${q(COPY_DB)}.${q(t.name)}`;
     const k = q(t.key);
     const set = t.text === null ? `${k} = ${k}` : `${q(t.text)} = REVERSE(${q(t.text)})`;
-    const [upd] = await admin.query(`UPDATE ${table} SET ${set} WHERE ${k} % 1000 < 6`);
+    const [upd] = await admin.query(`UPDATE ${table} SET ${set} WHERE ${k} % 1000 < 9`);
     const [max] = await admin.query(`SELECT MAX(${k}) AS m FROM ${table}`);
     const offset = BigInt((max as { m: string | number }[])[0]!.m) + 1n;
     const list = t.columns.map(q).join(', ');
@@ -244,7 +248,12 @@ export async function benchIncremental(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const size = (process.env.FERRY_BENCH_SIZE ?? 'large') as Size;
-  const r = await benchIncremental({ size, parallel: Number(process.env.FERRY_BENCH_PARALLEL ?? '4') });
+  const r = await benchIncremental({
+    size,
+    parallel: Number(process.env.FERRY_BENCH_PARALLEL ?? '4'),
+    // FERRY_BENCH_CHECKSUM=0 skips the (slow) checksum-method run.
+    checksum: process.env.FERRY_BENCH_CHECKSUM !== '0',
+  });
   const lines = [
     `## ${new Date().toISOString().slice(0, 10)} — incremental, size ${r.size}, ${r.rows.toLocaleString('en-US')} rows`,
     '',
@@ -258,10 +267,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           `| incremental, checksum method | ${r.checksumSeconds.toFixed(1)} | no change tracking; compares every range |`,
         ]),
     '',
+    `- changed rows: ${((100 * r.changedRows) / r.rows).toFixed(2)}% of all rows`,
     `- incremental / full: ${r.ratio.toFixed(3)} (target ≤ 0.10)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(join('bench/results', `incremental-${r.size}.md`), lines.join('\n') + '\n');
-  if (!existsSync('bench/results')) process.exit(1);
 }

@@ -9,6 +9,7 @@ import { registerRunCommand } from './commands/run.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/token.ts';
 import { registerUsersCommands } from './commands/users.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { printError } from './error-handler.ts';
 import type { GlobalOptions } from './run-output.ts';
 
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUsersCommands(program, global);
   registerServeCommand(program, global);
   registerRunCommand(program, global);
+  registerWorkerCommand(program, global);
   try {
     await program.parseAsync(argv);
   } catch (error) {

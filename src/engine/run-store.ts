@@ -54,6 +54,18 @@ export interface RunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** The worker holding the run right now (scale-out queue); null or absent when none does. */
+  lease?: RunLease | null;
+}
+
+/** A worker's hold on a run: while it is not expired, no other worker executes the run. */
+export interface RunLease {
+  /** Worker id (`ferry worker --worker-id`). */
+  owner: string;
+  /** The worker's Ferry version, for `check for update`. */
+  version: string | null;
+  /** ISO-8601 UTC; the worker renews it while it works. */
+  expiresAt: string;
 }
 
 export type ChunkStatus = 'pending' | 'copying' | 'copied' | 'verified' | 'mismatch';
@@ -81,7 +93,9 @@ export interface TableStepRecord {
 }
 
 export interface RunStore {
-  createRun(run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error'>): Promise<RunRecord>;
+  createRun(
+    run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error' | 'lease'>,
+  ): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(limit: number): Promise<RunRecord[]>;
   updateRun(
@@ -99,5 +113,20 @@ export interface RunStore {
   runForIdempotencyKey(key: string): Promise<string | null>;
   rememberIdempotencyKey(key: string, runId: string): Promise<void>;
   listTableResults(runId: string): Promise<TableResult[]>;
+
+  // Leases (scale-out queue): compare-and-set on the run row, so a run never executes twice at
+  // once and a dead worker's run is taken over once its lease expired. Times are the caller's
+  // clock in ISO-8601 UTC: keep the workers' clocks in sync (NTP) well within the lease time.
+
+  /** Take the run's lease when it is free, expired, or already this owner's. True when taken. */
+  claimRunLease(runId: string, lease: { owner: string; version: string; ttlMs: number }): Promise<boolean>;
+  /** Extend this owner's lease; false when the owner no longer holds it (another worker took it). */
+  renewRunLease(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Give the lease up (expired at once: if the run is unfinished, the sweep queues it again). */
+  releaseRunLease(runId: string, owner: string): Promise<void>;
+  /** Hand a run to the queue: claimable by any worker, and queued again by the sweep until one does. */
+  offerRunToQueue(runId: string): Promise<void>;
+  /** Queue-managed runs still `queued` or `running` whose lease expired: their worker is gone. */
+  listRunsWithExpiredLease(limit: number): Promise<string[]>;
   close(): Promise<void>;
 }

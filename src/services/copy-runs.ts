@@ -55,7 +55,16 @@ export async function planCopy(
   }
 }
 
-export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome> {
+export type CreateCopyRunInput = Pick<
+  StartCopyRunInput,
+  'from' | 'to' | 'options' | 'kind' | 'migrationId' | 'store'
+>;
+
+/**
+ * Plan a copy and record its run (status `queued`, step `planned`) without executing it: a worker
+ * takes it from the queue later (`ferry migrate --queue`), through the same path as a resume.
+ */
+export async function createCopyRun(input: CreateCopyRunInput): Promise<RunRecord> {
   const sourceUrl = parseConnectionUrl(input.from);
   const targetUrl = parseConnectionUrl(input.to);
   const targetDialect = targetDialectFor(targetUrl);
@@ -83,7 +92,7 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
   } finally {
     await target.close();
   }
-  const run = await input.store.createRun({
+  return input.store.createRun({
     id: newRunId(),
     kind: input.kind ?? 'full',
     migrationId: input.migrationId ?? null,
@@ -96,6 +105,12 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
     options: input.options,
     plan,
   });
+}
+
+export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome> {
+  const run = await createCopyRun(input);
+  const sourceUrl = parseConnectionUrl(run.sourceUrl);
+  const targetUrl = parseConnectionUrl(run.targetUrl);
   try {
     await input.onRunCreated?.(run);
   } catch (error) {
@@ -145,6 +160,7 @@ export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutco
     openTarget: () => openTarget(targetUrl),
     onEvent: input.onEvent,
     signal: input.signal,
-    resumed: true,
+    // A queued run a worker takes from the queue starts here for the first time.
+    resumed: run.status !== 'queued',
   });
 }

@@ -205,12 +205,9 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
           await prepared.profile.freeze.freeze(prepared.installation);
       },
     });
-    await gate.runEnded(
-      migration.id,
-      outcome.runId,
-      runKind,
-      outcome.status === 'running' ? 'failed' : endOutcome(outcome.status),
-    );
+    const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
+    if (succeeded && runKind !== 'diagnostic') await afterLoad(cp, migration.id, prepared.tenant, runKind);
+    await gate.runEnded(migration.id, outcome.runId, runKind, endOutcome(outcome.status));
     return { ...outcome, kind: runKind };
   } catch (error) {
     const active = (await getMigration(cp, migration.id)).activeRunId;

@@ -68,6 +68,7 @@ export class RunLauncher {
       if (existing !== null) return { runId: existing, created: false };
     }
     const controller = new AbortController();
+    let lastRunId: string | null = null;
     return new Promise((resolve, reject) => {
       let created = false;
       const done: Promise<RunOutcome | null> = run({
@@ -75,6 +76,7 @@ export class RunLauncher {
         onEvent: (event) => this.bus.publish(event),
         onRunCreated: async (r) => {
           created = true;
+          lastRunId = r.id;
           this.active.set(r.id, { controller, done });
           if (idempotencyKey !== undefined) await this.store.rememberIdempotencyKey(idempotencyKey, r.id);
           resolve({ runId: r.id, created: true });
@@ -83,12 +85,27 @@ export class RunLauncher {
         (outcome) => outcome,
         (error: unknown) => {
           if (!created) reject(error);
+          // The run exists: its own record says how it ended. Anything thrown after the engine
+          // finished (the gate, post-load steps) is recorded on the run so it is not lost.
+          else if (lastRunId !== null) void this.recordFailure(lastRunId, error);
           return null;
         },
       );
       void done.finally(() => {
         for (const [id, entry] of this.active) if (entry.done === done) this.active.delete(id);
       });
+    });
+  }
+
+  private async recordFailure(runId: string, error: unknown): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (run === null) return;
+    await this.store.updateRun(runId, {
+      ...(run.status === 'running' || run.status === 'queued' ? { status: 'failed' as const } : {}),
+      error: {
+        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      },
     });
   }
 

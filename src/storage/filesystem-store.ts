@@ -120,7 +120,7 @@ export class FilesystemBlobStore implements BlobStore {
     const tmpFolder = join(this.root, '.ferry', 'tmp');
     const tmp = join(tmpFolder, randomUUID());
     if (source.path !== undefined && source.size <= this.wholeFileBytes) {
-      return this.putSmallFile(key, source.path, final, tmp, expected);
+      return this.putSmallFile(key, source, source.path, final, tmp, expected);
     }
     let sha256: string;
     let size = 0;
@@ -177,12 +177,13 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   /**
-   * A small local file, copied with synchronous system calls on the calling thread except for the
-   * fsync: every call is a few microseconds on cached data, where a round trip through libuv's
-   * thread pool per call (a dozen per file) would cost more than the copy itself.
+   * A small local file: read whole through the thread pool, then written with synchronous system
+   * calls except for the fsync: each is a few microseconds on the page cache, where a round trip
+   * through libuv's thread pool per call (a dozen per file) would cost more than the copy itself.
    */
   private async putSmallFile(
     key: string,
+    source: BlobSource,
     path: string,
     final: string,
     tmp: string,
@@ -194,7 +195,9 @@ export class FilesystemBlobStore implements BlobStore {
         this.ensureFolder(dirname(final)),
         this.ensureIndex(),
       ]);
-      const bytes = readFileSync(path);
+      // Read through the thread pool (the archive may have to come from disk, and reads of
+      // several files should overlap); the writes below land in the page cache.
+      const bytes = source.readAll === undefined ? readFileSync(path) : await source.readAll();
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       if (bytes.length !== expected.size || (expected.sha256 !== undefined && sha256 !== expected.sha256)) {
         throw new FerryError(

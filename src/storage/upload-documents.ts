@@ -102,7 +102,7 @@ function isNotFound(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-function describe(error: unknown): string {
+function errorText(error: unknown): string {
   if (isFerryError(error)) return `${error.message} [${error.code}]`;
   const e = error as NodeJS.ErrnoException;
   return e.code === undefined ? String(e.message ?? error) : `${e.message} [${e.code}]`;
@@ -289,7 +289,7 @@ export async function uploadDocuments(options: UploadDocumentsOptions): Promise<
       );
     } catch (error) {
       if (signal?.aborted === true || isFerryError(error, 'FERRY_DISK_FULL')) throw error;
-      await settle({ ...base, outcome: 'failed', sha256: null, attempts, error: describe(error) });
+      await settle({ ...base, outcome: 'failed', sha256: null, attempts, error: errorText(error) });
     }
     done();
   };

@@ -22,6 +22,10 @@ export interface RunsTable {
   started_at: string | null;
   finished_at: string | null;
   error_json: string | null;
+  /** Lease columns (migration 0007): optional on insert, null when no worker holds the run. */
+  lease_owner?: string | null;
+  lease_expires_at?: string | null;
+  lease_version?: string | null;
 }
 
 export interface RunChunksTable {

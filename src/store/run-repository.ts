@@ -26,6 +26,10 @@ function runFromRow(row: RunsTable): RunRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error_json === null ? null : (JSON.parse(row.error_json) as RunRecord['error']),
+    lease:
+      row.lease_owner === null || row.lease_owner === undefined || row.lease_expires_at == null
+        ? null
+        : { owner: row.lease_owner, version: row.lease_version ?? null, expiresAt: row.lease_expires_at },
   };
 }
 
@@ -74,7 +78,7 @@ export class RunRepository implements RunStore {
   ) {}
 
   async createRun(
-    run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error'>,
+    run: Omit<RunRecord, 'createdAt' | 'startedAt' | 'finishedAt' | 'error' | 'lease'>,
   ): Promise<RunRecord> {
     const row: RunsTable = {
       id: run.id,
@@ -271,6 +275,72 @@ export class RunRepository implements RunStore {
       .values({ idempotency_key: key, run_id: runId, created_at: now() })
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .execute();
+  }
+
+  async claimRunLease(
+    runId: string,
+    lease: { owner: string; version: string; ttlMs: number },
+  ): Promise<boolean> {
+    const at = Date.now();
+    const result = await this.db
+      .updateTable('runs')
+      .set({
+        lease_owner: lease.owner,
+        lease_version: lease.version,
+        lease_expires_at: new Date(at + lease.ttlMs).toISOString(),
+      })
+      .where('id', '=', runId)
+      .where((eb) =>
+        eb.or([
+          eb('lease_owner', 'is', null),
+          eb('lease_owner', '=', lease.owner),
+          eb('lease_expires_at', 'is', null),
+          eb('lease_expires_at', '<', new Date(at).toISOString()),
+        ]),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async renewRunLease(runId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('runs')
+      .set({ lease_expires_at: new Date(Date.now() + ttlMs).toISOString() })
+      .where('id', '=', runId)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async releaseRunLease(runId: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ lease_owner: null, lease_version: null, lease_expires_at: now() })
+      .where('id', '=', runId)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async offerRunToQueue(runId: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ lease_expires_at: now() })
+      .where('id', '=', runId)
+      .where('lease_owner', 'is', null)
+      .execute();
+  }
+
+  async listRunsWithExpiredLease(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('status', 'in', ['queued', 'running'])
+      .where('lease_expires_at', 'is not', null)
+      .where('lease_expires_at', '<', now())
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   close(): Promise<void> {

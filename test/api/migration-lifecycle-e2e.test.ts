@@ -91,8 +91,11 @@ describe('a migration through every phase over the HTTP API', { skip }, () => {
     assert.match(await events.text(), /event: run-finished/);
     // After the engine finishes, the gate still moves the phase on and releases the migration.
     for (let i = 0; i < 300; i++) {
-      const view = await api<{ activeRun: unknown }>('GET', `/migrations/${migrationId}`);
-      if (view.activeRun === null) break;
+      const view = await api<{ migration: { activeRunId: string | null } }>(
+        'GET',
+        `/migrations/${migrationId}`,
+      );
+      if (view.migration.activeRunId === null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const report = await api<{ status: string; tables: { table: string; status: string }[] }>(
@@ -124,6 +127,11 @@ describe('a migration through every phase over the HTTP API', { skip }, () => {
       await api('POST', `/migrations/${id}/plan/signatures`, { party: 'customer', name: 'Carl Customer' });
 
       const test = await run(id);
+      assert.equal(
+        (test as { error?: unknown }).error ?? null,
+        null,
+        JSON.stringify((test as { error?: unknown }).error),
+      );
       assert.equal(test.kind, 'test');
       assert.ok(['succeeded', 'succeeded-with-warnings'].includes(test.status), JSON.stringify(test.tables));
       let view = await api<{ migration: { phase: string }; tenant: { state: string } }>(

@@ -111,6 +111,15 @@ describe('runs of a migration', () => {
     );
     let migration = await getMigration(cp, id);
     assert.equal(migration.phase, 'parallel');
+    const registry = new Database((await getTenant(cp, 'acme')).databaseUrl.replace(/^sqlite:/, ''), {
+      readonly: true,
+    });
+    const users = registry.prepare('SELECT count(*) AS n, count(plan) AS planned FROM ferry_users').get() as {
+      n: number;
+      planned: number;
+    };
+    registry.close();
+    assert.ok(users.n > 0 && users.planned > 0, 'the tenant user registry holds the users and their plans');
     assert.equal((await getTenant(cp, 'acme')).state, 'offline-maintenance');
 
     // The customer edits a company in the tenant during the parallel phase.

@@ -6,7 +6,15 @@ import type { TableResult } from '../../domain/table-result.ts';
 import type { RunOutcome } from '../../engine/execute-run.ts';
 import { everyTableVerified } from '../../engine/run-results.ts';
 import type { RunOptions } from '../../engine/run-store.ts';
-import { defaultRunOptions, planCopy, resumeCopyRun, startCopyRun } from '../../services/copy-runs.ts';
+import {
+  createCopyRun,
+  defaultRunOptions,
+  planCopy,
+  resumeCopyRun,
+  startCopyRun,
+} from '../../services/copy-runs.ts';
+import { PgBossQueue } from '../../queue/pg-boss-queue.ts';
+import { queueRun } from '../../services/run-worker.ts';
 import { verifyDatabases } from '../../services/verify-databases.ts';
 import { openStore } from '../../store/open-store.ts';
 import { registryProfiles, storeLocation } from '../control-plane-session.ts';
@@ -39,6 +47,7 @@ interface MigrateFlags {
   chunkRows: number;
   replace: boolean;
   dryRun: boolean;
+  queue: boolean;
 }
 
 export function printOutcome(outcome: RunOutcome, global: GlobalOptions): number {
@@ -95,6 +104,11 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     )
     .option('--replace', 'drop target tables that the copy would create', false)
     .option('--dry-run', 'print the plan (tables, chunking, target DDL) and change nothing', false)
+    .option(
+      '--queue',
+      'with --store postgres://…: create the run and hand it to the `ferry worker` processes instead of copying here',
+      false,
+    )
     .action(async (flags: MigrateFlags) => {
       const g = global();
       const options: RunOptions = {
@@ -120,6 +134,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         }
         return;
       }
+      if (flags.queue) return queueCopyRun(flags, options, g);
       const store = await openStore(storeLocation(g));
       const progress = progressFor(g);
       const { signal, dispose } = gracefulSignal();
@@ -250,13 +265,16 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
                 target: r.targetLocation,
                 createdAt: r.createdAt,
                 finishedAt: r.finishedAt,
+                lease: r.lease ?? null,
               })),
             ) + '\n',
           );
         } else {
           for (const r of runs)
             process.stdout.write(
-              `${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}\n`,
+              `${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}` +
+                (r.lease == null ? '' : `  [worker ${r.lease.owner} ${r.lease.version ?? ''}]`) +
+                '\n',
             );
           if (runs.length === 0)
             process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
@@ -265,4 +283,35 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         await store.close();
       }
     });
+}
+
+/** `ferry migrate --queue`: create the run (status queued) and submit it to the workers' queue. */
+async function queueCopyRun(flags: MigrateFlags, options: RunOptions, g: GlobalOptions): Promise<void> {
+  if (g.store === undefined)
+    throw new FerryError(
+      'FERRY_INVALID_ARGUMENT',
+      '--queue needs the PostgreSQL store the workers share: pass --store postgres://… (or set FERRY_STORE)',
+    );
+  const store = await openStore(storeLocation(g));
+  try {
+    const queue = await PgBossQueue.open({ url: g.store, supervise: false });
+    try {
+      const run = await createCopyRun({ from: flags.from, to: flags.to, options, store });
+      await queueRun(store, queue, run.id);
+      if (g.json)
+        process.stdout.write(
+          JSON.stringify({ type: 'run-queued', runId: run.id, status: run.status }) + '\n',
+        );
+      else {
+        process.stdout.write(`${run.id}\n`);
+        process.stderr.write(
+          `ferry: run ${run.id} queued; a \`ferry worker\` takes it (watch it with: ferry runs)\n`,
+        );
+      }
+    } finally {
+      await queue.stop({ graceful: false });
+    }
+  } finally {
+    await store.close();
+  }
 }

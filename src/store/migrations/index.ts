@@ -8,6 +8,7 @@ import { usersMigration } from './0003-users.ts';
 import { documentsMigration } from './0004-documents.ts';
 import { runRequestsMigration } from './0005-run-requests.ts';
 import { incrementalMigration } from './0006-incremental.ts';
+import { runLeasesMigration } from './0007-run-leases.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0004_documents': documentsMigration,
   '0005_run_requests': runRequestsMigration,
   '0006_incremental': incrementalMigration,
+  '0007_run_leases': runLeasesMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
