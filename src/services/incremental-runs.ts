@@ -120,7 +120,8 @@ export interface StartIncrementalRunInput {
   method?: IncrementalMethod;
   /** Overrides of the previous run's options (parallel, batch sizes, chunk rows). */
   options?: Partial<Pick<RunOptions, 'parallel' | 'chunkRows' | 'batchRows' | 'batchBytes'>>;
-  onRunCreated?: (run: RunRecord) => void;
+  /** Called once the run exists, before anything moves (e.g. to claim the migration); may refuse by throwing. */
+  onRunCreated?: (run: RunRecord) => void | Promise<void>;
 }
 
 function newRunId(): string {
@@ -190,7 +191,19 @@ export async function startIncrementalRun(input: StartIncrementalRunInput): Prom
   // The next run continues from the end of this one's window (or, for a checksum run on a tracked
   // source, from the position when it started comparing).
   if (status.installed) await incremental.recordPosition(run.id, status.lastSeq);
-  input.onRunCreated?.(run);
+  try {
+    await input.onRunCreated?.(run);
+  } catch (error) {
+    await store.updateRun(run.id, {
+      status: 'failed',
+      finishedAt: new Date().toISOString(),
+      error: {
+        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+    throw error;
+  }
   assertRunTransition(run.id, run.status, 'running');
   return execute(input.store, run, { ...record, runId: run.id }, input.onEvent, input.signal, false);
 }

@@ -25,6 +25,12 @@ import { assertNoBlockingChecks, runChecks } from './checks.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { defaultRunOptions, resumeCopyRun, startCopyRun } from './copy-runs.ts';
 import { readInstallation } from './installation-file.ts';
+import {
+  readChangeLogPosition,
+  recordChangeLogStart,
+  resumeIncrementalRun,
+  startIncrementalRun,
+} from './incremental-runs.ts';
 import { getMigration } from './migrations.ts';
 import { createRunGate } from './run-gate.ts';
 import { writeTenantUserRegistry } from './tenant-user-registry.ts';
@@ -33,7 +39,7 @@ import { assertUsersReady } from './users.ts';
 import { sendUserEmails } from './welcome-emails.ts';
 
 /** The kinds this service runs today; the others are refused with a clear message. */
-const supportedKinds: readonly RunKind[] = ['diagnostic', 'test', 'full', 'final'];
+const supportedKinds: readonly RunKind[] = ['diagnostic', 'test', 'full', 'incremental', 'final'];
 
 export interface MigrationRunInput {
   cp: ControlPlane;
@@ -123,6 +129,27 @@ async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared>
   }
 }
 
+/** The last run that loaded the tenant (what an incremental run brings up to date). */
+async function lastLoad(cp: ControlPlane, migrationId: string): Promise<string> {
+  const loads = (await cp.store.listRuns(1000)).filter(
+    (r) =>
+      r.migrationId === migrationId &&
+      ['test', 'full', 'final', 'incremental'].includes(r.kind) &&
+      (r.status === 'succeeded' || r.status === 'succeeded-with-warnings'),
+  );
+  const last = loads[0];
+  if (last === undefined) {
+    throw new FerryError(
+      'FERRY_ILLEGAL_TRANSITION',
+      `migration ${migrationId} has no completed load yet: an incremental run needs one`,
+      {
+        hint: 'Run a test or full run first: `ferry run MIGRATION --kind test`.',
+      },
+    );
+  }
+  return last.id;
+}
+
 /** Where a diagnostic run writes: a scratch database of the tenant's kind, next to it. */
 function diagnosticTarget(tenant: TenantRecord, home: string): { url: string; cleanup(): Promise<void> } {
   const parsed = parseConnectionUrl(tenant.databaseUrl);
@@ -179,32 +206,54 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
 
   const scratch = kind === 'diagnostic' ? diagnosticTarget(prepared.tenant, cp.store.home) : null;
   const runKind = kind;
+  // Claims the migration (one run at a time), moves the phase, sets the tenant in-migration, and
+  // binds the session to the license (or refuses: it changed since the first run).
+  const claim = async (runId: string) => {
+    await gate.runStarted(migration.id, runId, runKind, prepared.license);
+    input.onRunCreated?.(runId);
+  };
   try {
-    const outcome = await startCopyRun({
-      from: prepared.installation.database,
-      to: scratch?.url ?? prepared.tenant.databaseUrl,
-      kind: runKind,
-      migrationId: migration.id,
-      options: {
-        ...defaultRunOptions,
-        parallel: input.parallel ?? defaultRunOptions.parallel,
-        // Every kind handled here reloads the tenant's tables from scratch.
-        replace: true,
-        ...prepared.tableOptions,
-      },
-      store: cp.store,
-      onEvent: input.onEvent,
-      signal: input.signal,
-      onRunCreated: async (run) => {
-        // Claims the migration (one run at a time), moves the phase, sets the tenant in-migration,
-        // and binds the session to the license (or refuses: it changed since the first run).
-        await gate.runStarted(migration.id, run.id, runKind, prepared.license);
-        input.onRunCreated?.(run.id);
-        if (runKind === 'test') await wipeTenantData(prepared.tenant);
-        if (runKind === 'full' || runKind === 'final')
-          await prepared.profile.freeze.freeze(prepared.installation);
-      },
-    });
+    let outcome: RunOutcome;
+    if (runKind === 'incremental') {
+      outcome = await startIncrementalRun({
+        store: cp.store,
+        previousRunId: await lastLoad(cp, migration.id),
+        from: prepared.installation.database,
+        to: prepared.tenant.databaseUrl,
+        onEvent: input.onEvent,
+        signal: input.signal,
+        ...(input.parallel === undefined ? {} : { options: { parallel: input.parallel } }),
+        onRunCreated: (run) => claim(run.id),
+      });
+    } else {
+      // Where the source's change log stands now (when it has one): the next incremental run
+      // applies every change from here on.
+      const changeLogStart =
+        runKind === 'diagnostic' ? null : await readChangeLogPosition(prepared.installation.database);
+      outcome = await startCopyRun({
+        from: prepared.installation.database,
+        to: scratch?.url ?? prepared.tenant.databaseUrl,
+        kind: runKind,
+        migrationId: migration.id,
+        options: {
+          ...defaultRunOptions,
+          parallel: input.parallel ?? defaultRunOptions.parallel,
+          // Every kind copied here reloads the tenant's tables from scratch.
+          replace: true,
+          ...prepared.tableOptions,
+        },
+        store: cp.store,
+        onEvent: input.onEvent,
+        signal: input.signal,
+        onRunCreated: async (run) => {
+          await claim(run.id);
+          await recordChangeLogStart({ store: cp.store, runId: run.id, position: changeLogStart });
+          if (runKind === 'test') await wipeTenantData(prepared.tenant);
+          if (runKind === 'full' || runKind === 'final')
+            await prepared.profile.freeze.freeze(prepared.installation);
+        },
+      });
+    }
     const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
     if (succeeded && runKind !== 'diagnostic') await afterLoad(cp, migration.id, prepared.tenant, runKind);
     await gate.runEnded(migration.id, outcome.runId, runKind, endOutcome(outcome.status));
@@ -271,7 +320,10 @@ export async function resumeMigrationRun(
   const prepared = await prepare(cp, run.migrationId);
   const gate = createRunGate(cp);
   await gate.runStarted(run.migrationId, run.id, kind, prepared.license);
-  const outcome = await resumeCopyRun({ runId, store: cp.store, onEvent, signal });
+  const outcome =
+    kind === 'incremental'
+      ? await resumeIncrementalRun({ store: cp.store, runId, onEvent, signal })
+      : await resumeCopyRun({ runId, store: cp.store, onEvent, signal });
   await gate.runEnded(run.migrationId, run.id, kind, endOutcome(outcome.status));
   return { ...outcome, kind };
 }

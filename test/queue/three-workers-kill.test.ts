@@ -37,6 +37,7 @@ function startWorker(id: string, storeUrl: string, home: string): WorkerProcess 
       '--home',
       home,
       '--json',
+      '--verbose',
       'worker',
       '--worker-id',
       id,

@@ -15,7 +15,7 @@ const outcome = await startIncrementalRun({
   options: { parallel: 1, batchRows: 200 },
   onEvent: print,
   signal: new AbortController().signal,
-  onRunCreated: (run) => print({ type: 'created', runId: run.id }),
+  onRunCreated: (run) => void print({ type: 'created', runId: run.id }),
 });
 print({ type: 'outcome', status: outcome.status });
 await store.close();
