@@ -53,6 +53,8 @@ export interface DocumentsMeasure {
   transferredFiles: number;
   transferredBytes: number;
   peakRssMb?: number;
+  /** Why a figure is not comparable (e.g. the tool failed against this target). */
+  note?: string;
 }
 
 export interface DocumentsBenchmarkResult {
@@ -249,7 +251,13 @@ async function runFerry(
 function runRclone(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ seconds: number; durableSeconds: number; cpuSeconds: number; transferred: number }> {
+): Promise<{
+  seconds: number;
+  durableSeconds: number;
+  cpuSeconds: number;
+  transferred: number;
+  failed?: string;
+}> {
   syncDisks();
   return new Promise((resolveRun, reject) => {
     const started = process.hrtime.bigint();
@@ -268,12 +276,11 @@ function runRclone(
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0)
-        return reject(new Error(`rclone ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
       const transferred = (stderr.match(/: Copied \(/g) ?? []).length;
+      const failed = code === 0 ? undefined : (/Failed to sync[^\n]*/.exec(stderr)?.[0] ?? `exited ${code}`);
       const cpu = /rclone-cpu ([\d.]+) ([\d.]+)/.exec(stderr);
       const cpuSeconds = cpu === null ? Number.NaN : Number(cpu[1]) + Number(cpu[2]);
-      resolveRun({ seconds, durableSeconds: seconds + syncDisks(), cpuSeconds, transferred });
+      resolveRun({ seconds, durableSeconds: seconds + syncDisks(), cpuSeconds, transferred, failed });
     });
   });
 }
@@ -296,7 +303,8 @@ function formatTable(measures: DocumentsMeasure[]): string {
         `${(m.transferredBytes / MB).toFixed(0)} | ${(m.transferredBytes / MB / m.seconds).toFixed(1)} | ` +
         `${ratio(m.seconds, other?.seconds ?? 0)} | ${m.durableSeconds.toFixed(2)} | ` +
         `${ratio(m.durableSeconds, other?.durableSeconds ?? 0)} | ${m.cpuSeconds.toFixed(2)} | ` +
-        `${ratio(m.cpuSeconds, other?.cpuSeconds ?? 0)} | ${m.peakRssMb ?? ''} |`,
+        `${ratio(m.cpuSeconds, other?.cpuSeconds ?? 0)} | ${m.peakRssMb ?? ''} |` +
+        (m.note === undefined ? '' : ` ${m.note}`),
     );
   }
   return lines.join('\n');
@@ -316,6 +324,14 @@ export async function runDocumentsBenchmark(
   const plan = changePlan(files);
   const targets = join(dataDir, 'targets');
   const measures: DocumentsMeasure[] = [];
+  const record = (m: DocumentsMeasure): void => {
+    measures.push(m);
+    log(
+      `${m.target} ${m.scenario} ${m.tool}: ${m.seconds.toFixed(2)} s (incl. sync ${m.durableSeconds.toFixed(2)} s), ` +
+        `${m.transferredFiles} files / ${(m.transferredBytes / MB).toFixed(0)} MB copied, CPU ${m.cpuSeconds.toFixed(2)} s` +
+        (m.note === undefined ? '' : ` — ${m.note}`),
+    );
+  };
   const initialIds = Array.from({ length: files }, (_, i) => i);
   const deleted = new Set(plan.deleted);
   const recoveryIds = [...initialIds.filter((i) => !deleted.has(i)), ...plan.added];
@@ -356,6 +372,8 @@ export async function runDocumentsBenchmark(
         String(concurrency),
         '--checkers',
         String(concurrency * 2),
+        // s3rver does not keep rclone's mtime metadata: compare by size and MD5 there.
+        ...(s3 === null ? [] : ['--checksum']),
       ];
       const home = join(targets, 'ferry-home');
 
@@ -369,7 +387,7 @@ export async function runDocumentsBenchmark(
         { id: 'bench-initial', previous: null, mode: 'initial' },
         concurrency,
       );
-      measures.push({
+      record({
         target,
         scenario: 'initial',
         tool: 'ferry',
@@ -383,13 +401,14 @@ export async function runDocumentsBenchmark(
       });
       log(`${target}: initial upload, rclone`);
       const rcloneInitial = await runRclone(rcloneArgs, rcloneEnv);
-      measures.push({
+      record({
         target,
         scenario: 'initial',
         tool: 'rclone',
         seconds: rcloneInitial.seconds,
         durableSeconds: rcloneInitial.durableSeconds,
         cpuSeconds: rcloneInitial.cpuSeconds,
+        ...(rcloneInitial.failed === undefined ? {} : { note: `rclone failed: ${rcloneInitial.failed}` }),
         files,
         transferredFiles: rcloneInitial.transferred,
         transferredBytes: bytes,
@@ -407,7 +426,7 @@ export async function runDocumentsBenchmark(
           { id: 'bench-recovery', previous: 'bench-initial', mode: 'overwrite-test' },
           concurrency,
         );
-        measures.push({
+        record({
           target,
           scenario: 'recovery',
           tool: 'ferry',
@@ -421,13 +440,14 @@ export async function runDocumentsBenchmark(
         });
         log(`${target}: recovery, rclone`);
         const rcloneRecovery = await runRclone(rcloneArgs, rcloneEnv);
-        measures.push({
+        record({
           target,
           scenario: 'recovery',
           tool: 'rclone',
           seconds: rcloneRecovery.seconds,
           durableSeconds: rcloneRecovery.durableSeconds,
           cpuSeconds: rcloneRecovery.cpuSeconds,
+          ...(rcloneRecovery.failed === undefined ? {} : { note: `rclone failed: ${rcloneRecovery.failed}` }),
           files: recoveryIds.length,
           transferredFiles: rcloneRecovery.transferred,
           transferredBytes: changedBytes,

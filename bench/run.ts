@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { initInstallation } from '../src/profiles/crm/init-installation.ts';
+import { benchIncremental } from './incremental.ts';
 
 const size = (process.env.FERRY_BENCH_SIZE ?? 'large') as 'small' | 'medium' | 'large';
 const parallel = Number(process.env.FERRY_BENCH_PARALLEL ?? '4');
@@ -337,6 +338,19 @@ async function main(): Promise<void> {
     `- Ferry PG→PG / pg_dump|psql, end to end: ${ratio(ferryPg.seconds, dump.seconds)}×; before verification: ${ratio(ferryPg.keyedSeconds, dump.seconds)}×`,
     `- Ferry peak RSS: ${ferry.peakRssMb.toFixed(0)} MB (MariaDB → PG), ${ferryPg.peakRssMb.toFixed(0)} MB (PG → PG) (target < 300 MB)`,
   ];
+  log('incremental run after 1% of rows changed vs a full run (issue 3)');
+  const incr = await benchIncremental({ size, parallel, checksum: false });
+  lines.push(
+    '',
+    `### Incremental run, size ${size}: ${incr.changedRows.toLocaleString('en-US')} rows changed (${((100 * incr.changedRows) / incr.rows).toFixed(2)}%)`,
+    '',
+    '| run | seconds |',
+    '| --- | ---: |',
+    `| full run (copy, keys, verify) | ${incr.fullSeconds.toFixed(1)} |`,
+    `| incremental run (change log), ${incr.rowsMoved.toLocaleString('en-US')} rows moved, verified | ${incr.incrementalSeconds.toFixed(1)} |`,
+    '',
+    `- incremental / full: ${incr.ratio.toFixed(3)} (target ≤ 0.10)`,
+  );
   const text = lines.join('\n');
   process.stdout.write(text + '\n');
   mkdirSync('bench/results', { recursive: true });

@@ -5,7 +5,7 @@ import { registerCheckCommands } from './commands/check.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerMigrationCommands } from './commands/migration.ts';
-import { registerRunCommand } from './commands/run.ts';
+import { registerRunCommand, registerTrackChangesCommand } from './commands/run.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/token.ts';
 import { registerUsersCommands } from './commands/users.ts';
@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUsersCommands(program, global);
   registerServeCommand(program, global);
   registerRunCommand(program, global);
+  registerTrackChangesCommand(program, global);
   registerWorkerCommand(program, global);
   try {
     await program.parseAsync(argv);

@@ -3,8 +3,15 @@
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import { isRunKind, runKinds, type RunKind } from '../../domain/migration-rules.ts';
+import {
+  changeTrackingStatus,
+  disableChangeTracking,
+  enableChangeTracking,
+} from '../../services/incremental-runs.ts';
+import { readInstallation } from '../../services/installation-file.ts';
 import { startMigrationRun } from '../../services/migration-runs.ts';
-import { withControlPlane } from '../control-plane-session.ts';
+import { getMigration } from '../../services/migrations.ts';
+import { print, withControlPlane } from '../control-plane-session.ts';
 import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
 import { printOutcome } from './migrate.ts';
 
@@ -61,6 +68,37 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
           progress.stop();
           dispose();
         }
+      });
+    });
+}
+
+export function registerTrackChangesCommand(program: Command, global: () => GlobalOptions): void {
+  program
+    .command('track-changes')
+    .summary("record changes on a migration's source so incremental runs move only those")
+    .description(
+      'Install change tracking on the source database of MIGRATION: a log table (ferry_change_log)\n' +
+        'and triggers that record the primary key of every inserted, updated or deleted row. Incremental\n' +
+        'runs then read the log instead of comparing every range by checksum (see docs/incremental.md).\n' +
+        "This changes the source schema, so do it with the customer's consent; --disable removes it all.",
+    )
+    .argument('<migration>', 'migration id')
+    .option('--disable', 'remove the triggers and the log table', false)
+    .option('--status', 'show whether tracking is installed and where the log stands', false)
+    .action(async (migrationId: string, flags: { disable: boolean; status: boolean }) => {
+      const g = global();
+      await withControlPlane(g, async (cp) => {
+        const installation = await readInstallation((await getMigration(cp, migrationId)).installationPath);
+        if (flags.disable) await disableChangeTracking(installation.database);
+        else if (!flags.status) await enableChangeTracking(installation.database);
+        const status = await changeTrackingStatus(installation.database);
+        print(
+          g,
+          { type: 'change-tracking', migrationId, ...status },
+          status.installed
+            ? `change tracking on ${status.tables.length} table(s); log position ${status.lastSeq}`
+            : 'change tracking is not installed; incremental runs compare ranges by checksum',
+        );
       });
     });
 }
