@@ -115,6 +115,11 @@ export const errorCatalogue = {
     user: true,
     hint: '`ferry migration checklist MIGRATION` lists the item ids.',
   },
+  FERRY_DOCUMENTS_FAILED: {
+    status: 502,
+    user: true,
+    hint: 'Some documents could not be uploaded after retries; check the blob store, then run again (finished documents are kept).',
+  },
   FERRY_UNAUTHORIZED: {
     status: 401,
     user: true,

@@ -6,6 +6,7 @@
 
 import type { SourceConnection, TableSchema } from '../connectors/types.ts';
 import type { Installation } from '../domain/installation.ts';
+import type { ReferencedDocument } from '../storage/manifest.ts';
 
 /** What a profile hook gets: the installation (files) and an open session on its database. */
 export interface ProfileContext {
@@ -153,6 +154,11 @@ export interface ChecklistItemTemplate {
   owner: 'vendor' | 'customer';
 }
 
+export interface DocumentsHook {
+  /** The documents the database references (path relative to the installation's archive root). */
+  referenced(ctx: ProfileContext): Promise<ReferencedDocument[]>;
+}
+
 export interface ApplicationProfile {
   id: string;
   title: string;
@@ -167,4 +173,6 @@ export interface ApplicationProfile {
   companionTables: CompanionTable[];
   /** The parallel-phase checklist this application starts with. */
   checklist: ChecklistItemTemplate[];
+  /** The document archive, when the application has one. */
+  documents?: DocumentsHook;
 }

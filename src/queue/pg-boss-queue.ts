@@ -8,6 +8,7 @@
 // pg-boss retries are off, and its job expiry is set past any run's length, so a dead worker's
 // run comes back through the lease sweep and not through pg-boss.
 
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { FerryError } from '../domain/errors.ts';
@@ -22,6 +23,7 @@ import {
 
 export const runQueueName = 'ferry-runs';
 export const defaultJobSchema = 'ferry_jobs';
+const setupLockKey = 'ferry:pg-boss-queue-setup';
 
 export interface PgBossQueueOptions {
   /** The store's PostgreSQL URL, password included (never printed: errors show the redacted form). */
@@ -70,7 +72,20 @@ export class PgBossQueue implements JobQueue {
       migrate: true,
     });
     boss.on('error', (error) => options.onError?.(error));
+    // Two pg-boss create_queue calls at once deadlock each other (each inserts the queue row, then
+    // adds a foreign key to the queue table): workers starting together take turns here.
+    const lock = new pg.Client({
+      host: url.host ?? 'localhost',
+      port: url.port ?? 5432,
+      ...(url.user === null ? {} : { user: url.user }),
+      ...(url.password === null ? {} : { password: url.password }),
+      ...(url.database === null ? {} : { database: url.database }),
+      application_name: 'ferry-queue-setup',
+    });
+    lock.on('error', () => undefined);
     try {
+      await lock.connect();
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [setupLockKey]);
       await boss.start();
       if ((await boss.getQueue(runQueueName)) === null) {
         await boss.createQueue(runQueueName, {
@@ -88,6 +103,9 @@ export class PgBossQueue implements JobQueue {
         `could not open the job queue in ${url.redacted} (schema ${options.schema ?? defaultJobSchema})`,
         { cause },
       );
+    } finally {
+      // Ending the session releases the advisory lock.
+      await lock.end().catch(() => undefined);
     }
     return new PgBossQueue(boss, options.pollingIntervalSeconds ?? 1);
   }

@@ -32,6 +32,10 @@ import {
   startIncrementalRun,
 } from './incremental-runs.ts';
 import { getMigration } from './migrations.ts';
+import { uploadMigrationDocuments } from './document-uploads.ts';
+import type { UploadReport } from '../storage/upload-documents.ts';
+import type { UploadMode } from '../storage/document-outcomes.ts';
+import { randomBytes } from 'node:crypto';
 import { createRunGate } from './run-gate.ts';
 import { writeTenantUserRegistry } from './tenant-user-registry.ts';
 import { getTenant, wipeTenantData } from './tenants.ts';
@@ -39,7 +43,15 @@ import { assertUsersReady } from './users.ts';
 import { sendUserEmails } from './welcome-emails.ts';
 
 /** The kinds this service runs today; the others are refused with a clear message. */
-const supportedKinds: readonly RunKind[] = ['diagnostic', 'test', 'full', 'incremental', 'final'];
+const supportedKinds: readonly RunKind[] = [
+  'diagnostic',
+  'test',
+  'full',
+  'incremental',
+  'final',
+  'recovery-missing-files',
+  'recovery-overwrite-test',
+];
 
 export interface MigrationRunInput {
   cp: ControlPlane;
@@ -55,6 +67,8 @@ export interface MigrationRunInput {
 
 export interface MigrationRunOutcome extends RunOutcome {
   kind: RunKind;
+  /** The document upload of this run; null when the application has no archive or the kind moves none. */
+  documents: UploadReport | null;
 }
 
 /** No earlier run: an initial upload as a test run (the source stays untouched). */
@@ -74,10 +88,11 @@ export async function chooseRunKind(
   if (migration.phase === 'approved' || migration.phase === 'final-migration') {
     return { kind: 'final', reason: `the migration is ${migration.phase}: the final migration is next` };
   }
-  const last = earlier[0]!;
   return {
-    kind: last.kind === 'test' ? 'test' : 'full',
-    reason: `an earlier ${last.kind} run exists (${last.id}): a fresh ${last.kind === 'test' ? 'test' : 'full'} reload`,
+    kind: 'incremental',
+    reason:
+      `an earlier run exists (${earlier[0]!.id}): an incremental run brings the tenant up to date; ` +
+      'for documents found since, ask for --kind recovery-missing-files (the tenant database stays as it is)',
   };
 }
 
@@ -127,6 +142,96 @@ async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared>
   } finally {
     await source.close();
   }
+}
+
+function uploadModeFor(kind: RunKind): UploadMode {
+  if (kind === 'recovery-overwrite-test') return 'overwrite-test';
+  if (kind === 'recovery-missing-files') return 'missing-files';
+  // Incremental and final runs follow earlier uploads: blobs already there with the same
+  // checksum are skipped ('unchanged') in every mode.
+  return 'initial';
+}
+
+/** Documents that failed to upload fail the run; missing ones are listed (the run still counts). */
+async function withDocumentOutcome(
+  cp: ControlPlane,
+  outcome: RunOutcome,
+  documents: UploadReport | null,
+): Promise<RunOutcome> {
+  if (documents === null || documents.failed.length === 0) return outcome;
+  await cp.store.updateRun(outcome.runId, {
+    status: 'failed',
+    error: {
+      code: 'FERRY_DOCUMENTS_FAILED',
+      message: `${documents.failed.length} document(s) failed to upload`,
+    },
+  });
+  return { ...outcome, status: 'failed' };
+}
+
+/**
+ * `recovery-missing-files`: the tenant database stays as it is; only documents that were missing
+ * (or failed) in the previous upload and are in the archive now, and changed files, are uploaded.
+ */
+async function documentsOnlyRun(
+  cp: ControlPlane,
+  prepared: Prepared,
+  migrationId: string,
+  gate: ReturnType<typeof createRunGate>,
+  claim: (runId: string) => Promise<void>,
+  signal: AbortSignal,
+): Promise<MigrationRunOutcome> {
+  const started = Date.now();
+  const source = parseConnectionUrl(prepared.installation.database);
+  const target = parseConnectionUrl(prepared.tenant.databaseUrl);
+  const run = await cp.store.createRun({
+    id: `run-${randomBytes(5).toString('hex')}`,
+    kind: 'recovery-missing-files',
+    migrationId,
+    status: 'queued',
+    step: 'planned',
+    sourceUrl: prepared.installation.database,
+    targetUrl: prepared.tenant.databaseUrl,
+    sourceLocation: source.redacted,
+    targetLocation: target.redacted,
+    options: { ...defaultRunOptions, replace: false },
+    plan: null,
+  });
+  await claim(run.id);
+  await cp.store.updateRun(run.id, { status: 'running', startedAt: new Date().toISOString() });
+  let documents: UploadReport | null = null;
+  try {
+    documents = await uploadMigrationDocuments({
+      cp,
+      migrationId,
+      runId: run.id,
+      installation: prepared.installation,
+      profile: prepared.profile,
+      tenant: prepared.tenant,
+      mode: 'missing-files',
+      signal,
+    });
+  } catch (error) {
+    await cp.store.updateRun(run.id, { status: 'failed', finishedAt: new Date().toISOString() });
+    await gate.runEnded(migrationId, run.id, 'recovery-missing-files', 'failed');
+    throw error;
+  }
+  const status =
+    documents !== null && documents.failed.length > 0
+      ? 'failed'
+      : documents !== null && documents.missing.length > 0
+        ? 'succeeded-with-warnings'
+        : 'succeeded';
+  await cp.store.updateRun(run.id, { status, step: 'done', finishedAt: new Date().toISOString() });
+  await gate.runEnded(migrationId, run.id, 'recovery-missing-files', status);
+  return {
+    runId: run.id,
+    status,
+    tables: [],
+    durationMs: Date.now() - started,
+    kind: 'recovery-missing-files',
+    documents,
+  };
 }
 
 /** The last run that loaded the tenant (what an incremental run brings up to date). */
@@ -214,6 +319,9 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
   };
   try {
     let outcome: RunOutcome;
+    if (runKind === 'recovery-missing-files') {
+      return await documentsOnlyRun(cp, prepared, migration.id, gate, claim, input.signal);
+    }
     if (runKind === 'incremental') {
       outcome = await startIncrementalRun({
         store: cp.store,
@@ -248,6 +356,8 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
         onRunCreated: async (run) => {
           await claim(run.id);
           await recordChangeLogStart({ store: cp.store, runId: run.id, position: changeLogStart });
+          // A test run starts from an empty tenant; overwriting a test keeps its documents, so only
+          // new or changed ones are uploaded again.
           if (runKind === 'test') await wipeTenantData(prepared.tenant);
           if (runKind === 'full' || runKind === 'final')
             await prepared.profile.freeze.freeze(prepared.installation);
@@ -255,9 +365,23 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
       });
     }
     const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
-    if (succeeded && runKind !== 'diagnostic') await afterLoad(cp, migration.id, prepared.tenant, runKind);
+    let documents: UploadReport | null = null;
+    if (succeeded && runKind !== 'diagnostic') {
+      documents = await uploadMigrationDocuments({
+        cp,
+        migrationId: migration.id,
+        runId: outcome.runId,
+        installation: prepared.installation,
+        profile: prepared.profile,
+        tenant: prepared.tenant,
+        mode: uploadModeFor(runKind),
+        signal: input.signal,
+      });
+      outcome = await withDocumentOutcome(cp, outcome, documents);
+      await afterLoad(cp, migration.id, prepared.tenant, runKind);
+    }
     await gate.runEnded(migration.id, outcome.runId, runKind, endOutcome(outcome.status));
-    return { ...outcome, kind: runKind };
+    return { ...outcome, kind: runKind, documents };
   } catch (error) {
     const active = (await getMigration(cp, migration.id)).activeRunId;
     if (active !== null) await gate.runEnded(migration.id, active, runKind, 'failed').catch(() => undefined);
@@ -325,5 +449,5 @@ export async function resumeMigrationRun(
       ? await resumeIncrementalRun({ store: cp.store, runId, onEvent, signal })
       : await resumeCopyRun({ runId, store: cp.store, onEvent, signal });
   await gate.runEnded(run.migrationId, run.id, kind, endOutcome(outcome.status));
-  return { ...outcome, kind };
+  return { ...outcome, kind, documents: null };
 }

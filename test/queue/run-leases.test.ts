@@ -113,7 +113,10 @@ for (const kind of stores) {
       await store.updateRun(dead.id, { status: 'running' });
       assert.equal(await store.claimRunLease(dead.id, { owner: 'w1', version: '0.1.0', ttlMs: 200 }), true);
       const alive = await newRun(store);
-      assert.equal(await store.claimRunLease(alive.id, { owner: 'w2', version: '0.1.0', ttlMs: 60_000 }), true);
+      assert.equal(
+        await store.claimRunLease(alive.id, { owner: 'w2', version: '0.1.0', ttlMs: 60_000 }),
+        true,
+      );
       const finished = await newRun(store);
       await store.offerRunToQueue(finished.id);
       await store.updateRun(finished.id, { status: 'running' });

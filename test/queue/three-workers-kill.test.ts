@@ -124,7 +124,8 @@ describe('three workers, one SIGKILL', { skip }, () => {
   });
 
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exit));
     if (failed)
       for (const w of workers)
@@ -266,7 +267,11 @@ describe('three workers, one SIGKILL', { skip }, () => {
         [0, 0],
         survivors.map((w) => w.stderr).join('\n'),
       );
-      for (const w of survivors) assert.ok(w.lines.some((l) => l.type === 'worker-stopped'), w.id);
+      for (const w of survivors)
+        assert.ok(
+          w.lines.some((l) => l.type === 'worker-stopped'),
+          w.id,
+        );
     } catch (error) {
       failed = true;
       throw error;

@@ -24,6 +24,10 @@ import {
 import { resumeMigrationRun, startMigrationRun } from '../../src/services/migration-runs.ts';
 import { getTenant } from '../../src/services/tenants.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { documentFile } from '../../src/profiles/crm/archive.ts';
+import { plantedProblemIds } from '../../src/profiles/crm/planted-problems.ts';
 import { tempDir } from '../support/servers.ts';
 
 const quiet = { onEvent: () => undefined, signal: new AbortController().signal };
@@ -38,6 +42,16 @@ describe('runs of a migration', () => {
     cp = { store, profiles: profileById };
     await initInstallation({ dir: join(dir.path, 'clean'), size: 'small', seed: 7, problems: false });
     await initInstallation({ dir: join(dir.path, 'dirty'), size: 'small', seed: 7 });
+    // Clean but for documents missing from the archive (a warning, not blocking).
+    const onlyMissingDocuments = Object.fromEntries(
+      plantedProblemIds.map((id) => [id, id === 'documents-missing-from-archive']),
+    );
+    await initInstallation({
+      dir: join(dir.path, 'docs'),
+      size: 'small',
+      seed: 9,
+      problems: onlyMissingDocuments,
+    });
   });
   after(async () => {
     await store?.close();
@@ -145,6 +159,47 @@ describe('runs of a migration', () => {
     assert.equal(row.name, before.name, 'the final run overwrote the tenant-side edit');
     migration = await getMigration(cp, id);
     assert.equal(migration.phase, 'final-migration');
+  });
+
+  it('uploads the documents, lists the missing ones, and a recovery uploads only those found since', async () => {
+    const id = await signedMigration('docs', 'docs');
+    const first = await startMigrationRun({ cp, migrationId: id, kind: 'test', ...quiet });
+    assert.ok(first.documents !== null);
+    const missing = first.documents.missing;
+    assert.ok(missing.length > 0, 'the planted missing documents are listed');
+    assert.ok(first.documents.outcomes.uploaded.files > 100);
+    assert.equal(first.documents.failed.length, 0);
+
+    // The missing documents turn up in the archive again.
+    for (const doc of missing) {
+      const file = documentFile(9, 'small', Number(doc.id));
+      const path = join(dir.path, 'docs', 'archive', file.relativePath);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.bytes);
+    }
+    const tenantFile = (await getTenant(cp, 'docs')).databaseUrl.replace(/^sqlite:/, '');
+    const marker = new Database(tenantFile);
+    marker.exec("UPDATE companies SET name = 'kept by recovery' WHERE id = 1");
+    marker.close();
+
+    const recovery = await startMigrationRun({
+      cp,
+      migrationId: id,
+      kind: 'recovery-missing-files',
+      ...quiet,
+    });
+    assert.equal(recovery.status, 'succeeded');
+    assert.ok(recovery.documents !== null);
+    assert.equal(
+      recovery.documents.transferred.files,
+      missing.length,
+      'only the documents found since are uploaded',
+    );
+    assert.equal(recovery.documents.missing.length, 0);
+    const after = new Database(tenantFile, { readonly: true });
+    const row = after.prepare('SELECT name FROM companies WHERE id = 1').get() as { name: string };
+    after.close();
+    assert.equal(row.name, 'kept by recovery', 'the tenant database is left as it is');
   });
 
   it('refuses to resume when the license changed since the session began', async () => {

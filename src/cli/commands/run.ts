@@ -64,6 +64,21 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
           });
           progress.stop();
           process.exitCode = printOutcome(outcome, g);
+          const d = outcome.documents;
+          if (d !== null && !g.json) {
+            process.stdout.write(
+              `\nDocuments: ${d.outcomes.uploaded.files} uploaded, ${d.outcomes.unchanged.files} unchanged, ` +
+                `${d.missing.length} missing from the archive, ${d.failed.length} failed\n` +
+                d.missing
+                  .slice(0, 20)
+                  .map((m) => `  missing: ${m.path}\n`)
+                  .join('') +
+                (d.missing.length > 0
+                  ? '  → put them in the archive, then: ferry run MIGRATION --kind recovery-missing-files\n'
+                  : ''),
+            );
+          }
+          if (d !== null && d.failed.length > 0) process.exitCode = 1;
         } finally {
           progress.stop();
           dispose();

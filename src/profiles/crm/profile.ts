@@ -6,6 +6,7 @@ import { excludedRuleFor } from '../common-checks.ts';
 import type { ApplicationProfile, CompaniesHook, ExcludedTable } from '../profile.ts';
 import { crmChecks } from './checks/index.ts';
 import { crmFreeze, crmLicense, crmVersion } from './hooks.ts';
+import { readCrmReferencedDocuments } from '../../storage/crm-referenced-documents.ts';
 import { crmUsers } from './users.ts';
 
 const excludedTables: ExcludedTable[] = [
@@ -60,4 +61,6 @@ export const crmProfile: ApplicationProfile = {
     },
     { id: 'email-service', title: 'Email sending and receiving work from the tenant', owner: 'vendor' },
   ],
+  // The `documents` table references files in the archive by path, size and sha256.
+  documents: { referenced: (ctx) => readCrmReferencedDocuments(ctx.source, ctx.signal) },
 };
