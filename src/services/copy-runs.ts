@@ -9,6 +9,7 @@ import type { RunEventListener } from '../engine/events.ts';
 import { executeRun, type RunOutcome } from '../engine/execute-run.ts';
 import { planMigration, type MigrationPlan } from '../engine/plan.ts';
 import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
+import { openRunLog } from './run-log.ts';
 
 export const defaultRunOptions: Omit<RunOptions, 'replace'> = {
   parallel: 4,
@@ -24,6 +25,8 @@ export interface StartCopyRunInput {
   kind?: string;
   /** The migration the run belongs to, if any. */
   migrationId?: string;
+  /** Where the run's JSON-lines log goes (run-log.ts); default: no log file. */
+  logDir?: string;
   store: RunStore;
   onEvent: RunEventListener;
   signal: AbortSignal;
@@ -130,7 +133,7 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
     run,
     openSource: () => openSource(sourceUrl),
     openTarget: () => openTarget(targetUrl),
-    onEvent: input.onEvent,
+    onEvent: input.logDir === undefined ? input.onEvent : openRunLog(input.logDir, input.onEvent).listener,
     signal: input.signal,
     resumed: false,
   });
@@ -138,6 +141,8 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
 
 export interface ResumeCopyRunInput {
   runId: string;
+  /** Where the run's JSON-lines log goes; a resume appends to the same file. */
+  logDir?: string;
   store: RunStore;
   onEvent: RunEventListener;
   signal: AbortSignal;

@@ -339,6 +339,7 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
       const changeLogStart =
         runKind === 'diagnostic' ? null : await readChangeLogPosition(prepared.installation.database);
       outcome = await startCopyRun({
+        logDir: join(cp.store.home, 'logs'),
         from: prepared.installation.database,
         to: scratch?.url ?? prepared.tenant.databaseUrl,
         kind: runKind,
@@ -447,7 +448,7 @@ export async function resumeMigrationRun(
   const outcome =
     kind === 'incremental'
       ? await resumeIncrementalRun({ store: cp.store, runId, onEvent, signal })
-      : await resumeCopyRun({ runId, store: cp.store, onEvent, signal });
+      : await resumeCopyRun({ runId, store: cp.store, onEvent, signal, logDir: join(cp.store.home, 'logs') });
   await gate.runEnded(run.migrationId, run.id, kind, endOutcome(outcome.status));
   return { ...outcome, kind, documents: null };
 }

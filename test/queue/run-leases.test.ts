@@ -231,4 +231,78 @@ describe('the in-process queue', () => {
       await store.close();
     }
   });
+
+  it('a graceful stop mid-run hands the run to the next worker, which continues from the checkpoint', async () => {
+    const source = join(dir.path, 'source2.db');
+    const db = new Database(source);
+    db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);`);
+    const insert = db.prepare('INSERT INTO items (id, name) VALUES (?, ?)');
+    db.transaction(() => {
+      for (let i = 1; i <= 20000; i++) insert.run(i, `item ${i} ${'x'.repeat(100)}`);
+    })();
+    db.close();
+    const store = await openStore({ home: join(dir.path, 'handover-home') });
+    const events: WorkerEvent[] = [];
+    const firstQueue = new InProcessQueue();
+    const first = new RunWorker({
+      store,
+      queue: firstQueue,
+      workerId: 'first',
+      version: '0.1.0',
+      leaseMs: 5000,
+      onEvent: (e) => {
+        events.push(e);
+        // Stop the first worker as soon as it has checkpointed a chunk.
+        if (e.type === 'chunk-copied' && e.worker === 'first' && !stopping) stopping = first.stop();
+      },
+    });
+    let stopping: Promise<void> | null = null;
+    const secondQueue = new InProcessQueue();
+    const second = new RunWorker({
+      store,
+      queue: secondQueue,
+      workerId: 'second',
+      version: '0.1.0',
+      leaseMs: 5000,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const run = await createCopyRun({
+        from: `sqlite:${source}`,
+        to: `sqlite:${join(dir.path, 'target2.db')}`,
+        options: { ...defaultRunOptions, parallel: 1, chunkRows: 1000, replace: false },
+        store,
+      });
+      await queueRun(store, firstQueue, run.id);
+      await first.start(1);
+      while (stopping === null) await sleep(10);
+      await stopping;
+      const handedOver = await store.getRun(run.id);
+      assert.equal(handedOver?.status, 'running', 'an unfinished run goes back to running, not cancelled');
+      assert.equal(handedOver?.lease, null, 'the stopping worker released its lease');
+      assert.ok(events.some((e) => e.type === 'run-requeued' && e.reason === 'shutdown'));
+      const copiedByFirst = events.filter((e) => e.type === 'chunk-copied' && e.worker === 'first').length;
+      assert.ok(copiedByFirst >= 1 && copiedByFirst < 20, `first copied ${copiedByFirst} chunks`);
+      // The next worker's sweep finds the run (its lease is free and expired) and finishes it.
+      await second.start(1);
+      await secondQueue.idle();
+      const done = await store.getRun(run.id);
+      assert.equal(done?.status, 'succeeded');
+      const claimed = events.find((e) => e.type === 'run-claimed' && e.worker === 'second');
+      assert.ok(
+        claimed?.type === 'run-claimed' && claimed.chunksDone === copiedByFirst,
+        JSON.stringify(claimed),
+      );
+      const copiedBySecond = events.filter((e) => e.type === 'chunk-copied' && e.worker === 'second').length;
+      assert.equal(copiedByFirst + copiedBySecond, 20, 'every chunk copied exactly once');
+      const target = new Database(join(dir.path, 'target2.db'), { readonly: true });
+      const { n } = target.prepare('SELECT count(*) AS n FROM items').get() as { n: number };
+      target.close();
+      assert.equal(n, 20000);
+    } finally {
+      await first.stop();
+      await second.stop();
+      await store.close();
+    }
+  });
 });

@@ -231,3 +231,32 @@ describe('runs of a migration', () => {
     }
   });
 });
+
+describe('the run log', () => {
+  it('is written as JSON lines with steps, samples and the final results', async () => {
+    const dir = tempDir('run-log');
+    const store = await openStore({ home: join(dir.path, 'home') });
+    try {
+      const { openRunLog, runLogFile } = await import('../../src/services/run-log.ts');
+      const events: string[] = [];
+      const log = openRunLog(join(dir.path, 'home', 'logs'), (e) => events.push(e.type));
+      log.listener({ type: 'step', runId: 'run-x', step: 'copied' });
+      log.listener({ type: 'progress', runId: 'run-x', table: 't', rows: 10, bytes: 100 });
+      log.listener({ type: 'run-finished', runId: 'run-x', status: 'succeeded', tables: [], durationMs: 5 });
+      const { readFileSync } = await import('node:fs');
+      const lines = readFileSync(runLogFile(join(dir.path, 'home', 'logs'), 'run-x'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; rows?: number });
+      assert.deepEqual(
+        lines.map((l) => l.type),
+        ['step', 'sample', 'sample', 'run-finished'],
+      );
+      assert.equal(lines[2]!.rows, 10, 'samples carry cumulative rows');
+      assert.deepEqual(events, ['step', 'progress', 'run-finished'], 'events still reach the next listener');
+    } finally {
+      await store.close();
+      dir.remove();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // `ferry migrate`, `ferry resume`, `ferry verify`, `ferry runs`: copying one database into a tenant.
 
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import type { TableResult } from '../../domain/table-result.ts';
@@ -140,6 +141,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
       const { signal, dispose } = gracefulSignal();
       try {
         const outcome = await startCopyRun({
+          logDir: join(store.home, 'logs'),
           from: flags.from,
           to: flags.to,
           options,
@@ -178,7 +180,13 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         // A migration's run resumes through its gate (license binding, one run at a time).
         const outcome =
           run?.migrationId === null || run === null
-            ? await resumeCopyRun({ runId, store, onEvent: progress.listener, signal })
+            ? await resumeCopyRun({
+                runId,
+                store,
+                onEvent: progress.listener,
+                signal,
+                logDir: join(store.home, 'logs'),
+              })
             : await resumeMigrationRun(
                 { store, profiles: registryProfiles },
                 runId,
