@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { initInstallation } from '../src/profiles/crm/init-installation.ts';
+import { runDocumentsBenchmark } from './documents.ts';
 import { benchIncremental } from './incremental.ts';
 
 const size = (process.env.FERRY_BENCH_SIZE ?? 'large') as 'small' | 'medium' | 'large';
@@ -351,6 +352,9 @@ async function main(): Promise<void> {
     '',
     `- incremental / full: ${incr.ratio.toFixed(3)} (target ≤ 0.10)`,
   );
+  log('document archive: initial upload and recovery vs rclone sync (issue 4)');
+  const documents = await runDocumentsBenchmark();
+  lines.push('', '### Document archive vs rclone sync', '', documents.table);
   const text = lines.join('\n');
   process.stdout.write(text + '\n');
   mkdirSync('bench/results', { recursive: true });
