@@ -8,16 +8,16 @@
 // stops the run, which stays resumable.
 
 import type { SourceConnection, TargetConnection } from '../connectors/types.ts';
-import { FerryError, isFerryError } from '../domain/errors.ts';
+import { FerryError } from '../domain/errors.ts';
 import type { RunStatus } from '../domain/run-status.ts';
 import type { TableResult } from '../domain/table-result.ts';
 import { integerRanges } from './chunk-planner.ts';
 import { copyChunk, copyKeysetTable, emptyChunk, type CopyContext } from './copy-chunks.ts';
 import type { RunEventListener } from './events.ts';
 import type { TablePlan } from './plan.ts';
-import { buildTableResults, runStatusFrom, type TableFailure } from './run-results.ts';
+import { finishRun, markRunFailed, openRunSessions, RunFailures } from './run-failures.ts';
 import { stepReached, type ChunkRecord, type RunRecord, type RunStep, type RunStore } from './run-store.ts';
-import { runBounded, SessionSlots, type SessionPair } from './session-slots.ts';
+import { runBounded } from './session-slots.ts';
 import { verifyChunks } from './verify-chunks.ts';
 
 export interface ExecuteOptions {
@@ -38,43 +38,22 @@ export interface RunOutcome {
   durationMs: number;
 }
 
-const runFatalCodes = new Set([
-  'FERRY_DISK_FULL',
-  'FERRY_HOST_UNREACHABLE',
-  'FERRY_AUTH_FAILED',
-  'FERRY_DATABASE_NOT_FOUND',
-]);
-
 export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   const { store, run, onEvent, signal } = options;
   const plan = run.plan;
   if (plan === null) throw new FerryError('FERRY_INTERNAL', `run ${run.id} has no plan`);
   const started = Date.now();
   const copyable = plan.tables.filter((t) => t.copy);
-  const failures = new Map<string, TableFailure>();
-  let fatal: unknown = null;
+  const failures = new RunFailures(run.id, onEvent);
+  const fail = (table: string, error: unknown) => failures.record(table, error);
   let step: RunStep = run.step;
   const setStep = async (next: RunStep) => {
     step = next;
     await store.updateRun(run.id, { step: next });
     onEvent({ type: 'step', runId: run.id, step: next });
   };
-  const fail = (table: string, error: unknown): boolean => {
-    const isFatal = isFerryError(error) && runFatalCodes.has(error.code);
-    if (isFatal || !isFerryError(error)) fatal ??= error;
-    if (!failures.has(table)) {
-      failures.set(table, toFailure(error));
-      const f = failures.get(table)!;
-      onEvent({ type: 'table-failed', runId: run.id, table, code: f.code, message: f.message });
-    }
-    return isFatal || !isFerryError(error);
-  };
-
-  const main: SessionPair = { source: await options.openSource(), target: await options.openTarget() };
-  const slots = new SessionSlots(Math.max(1, run.options.parallel), async () => ({
-    source: await options.openSource(),
-    target: await options.openTarget(),
-  }));
+  const sessions = await openRunSessions(run.options.parallel, options);
+  const { main, slots } = sessions;
   try {
     await store.updateRun(run.id, {
       status: 'running',
@@ -139,7 +118,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       const taskDone = (table: string) => {
         const left = (openTasks.get(table) ?? 1) - 1;
         openTasks.set(table, left);
-        if (left === 0 && !failures.has(table)) {
+        if (left === 0 && !failures.byTable.has(table)) {
           const rows = chunks.filter((c) => c.table === table).length;
           onEvent({ type: 'table-copied', runId: run.id, table, chunks: rows });
         }
@@ -149,7 +128,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         tasks,
         writers,
         (task) =>
-          failures.has(task.plan.source.name)
+          failures.byTable.has(task.plan.source.name)
             ? Promise.resolve()
             : slots.with(async (sessions) => {
                 if (task.kind === 'chunk') await copyChunk(ctx, task.plan, task.chunk, sessions);
@@ -159,14 +138,14 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         (task, error) => fail(task.plan.source.name, error),
         () => signal.aborted,
       );
-      if (fatal !== null) throw fatal;
+      failures.throwIfFatal();
       if (signal.aborted) return await finish('cancelled');
       await setStep('copied');
     }
 
     if (!stepReached(step, 'keyed')) {
       const steps = new Map((await store.listTableSteps(run.id)).map((s) => [s.table, s]));
-      const loaded = copyable.filter((t) => !failures.has(t.source.name));
+      const loaded = copyable.filter((t) => !failures.byTable.has(t.source.name));
       await runBounded(
         loaded.filter((t) => steps.get(t.source.name)?.keysDone !== true),
         run.options.parallel,
@@ -178,8 +157,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
           }),
         (table, error) => fail(table.source.name, error),
       );
-      if (fatal !== null) throw fatal;
-      for (const table of loaded.filter((t) => !failures.has(t.source.name))) {
+      failures.throwIfFatal();
+      for (const table of loaded.filter((t) => !failures.byTable.has(t.source.name))) {
         if (steps.get(table.source.name)?.foreignKeysDone === true) continue;
         try {
           await main.target.execute(table.ddl.foreignKeys);
@@ -188,7 +167,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
           fail(table.source.name, error);
         }
       }
-      if (fatal !== null) throw fatal;
+      failures.throwIfFatal();
       await setStep('keyed');
     }
 
@@ -196,40 +175,37 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     await verifyChunks({
       runId: run.id,
       store,
-      plans: copyable.filter((t) => !failures.has(t.source.name)),
+      plans: copyable.filter((t) => !failures.byTable.has(t.source.name)),
       chunks,
       slots,
       parallel: run.options.parallel,
       onEvent,
       onError: fail,
     });
-    if (fatal !== null) throw fatal;
+    failures.throwIfFatal();
     await setStep('verified');
     return await finish(null);
   } catch (error) {
-    const failure = toFailure(error);
-    await store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: { code: failure.code, message: failure.message },
-    });
+    await markRunFailed(store, run.id, error);
     throw error;
   } finally {
-    await slots.close();
-    await Promise.allSettled([main.source.close(), main.target.close()]);
+    await sessions.close();
   }
 
-  async function finish(forced: RunStatus | null): Promise<RunOutcome> {
-    const chunks = await store.listChunks(run.id);
-    const tables = buildTableResults(plan!, chunks, failures);
-    const status = forced ?? runStatusFrom(tables);
-    await store.saveTableResults(run.id, tables);
-    // A failed run goes back to its copy step: a resume retries what failed and skips what is done.
-    if (forced === null) await setStep(status === 'failed' ? 'chunks-planned' : 'done');
-    await store.updateRun(run.id, { status, finishedAt: new Date().toISOString(), error: null });
-    const durationMs = Date.now() - started;
-    onEvent({ type: 'run-finished', runId: run.id, status, tables, durationMs });
-    return { runId: run.id, status, tables, durationMs };
+  function finish(forced: RunStatus | null): Promise<RunOutcome> {
+    return finishRun({
+      store,
+      runId: run.id,
+      plan: plan!,
+      failures,
+      forced,
+      startedAt: started,
+      onEvent,
+      // A failed run goes back to its copy step: a resume retries what failed and skips what is done.
+      recordStep: async (status) => {
+        if (forced === null) await setStep(status === 'failed' ? 'chunks-planned' : 'done');
+      },
+    });
   }
 }
 
@@ -285,13 +261,4 @@ async function planChunks(
       return never;
     }
   }
-}
-
-function toFailure(error: unknown): TableFailure {
-  if (isFerryError(error)) return { code: error.code, message: error.message, hint: error.hint };
-  return {
-    code: 'FERRY_INTERNAL',
-    message: error instanceof Error ? error.message : String(error),
-    hint: 'This is a bug in Ferry. Please report it with the output of --verbose.',
-  };
 }

@@ -98,6 +98,8 @@ export interface RunStore {
   ): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(limit: number): Promise<RunRecord[]>;
+  /** Every run of a migration, newest first. */
+  listRunsOfMigration(migrationId: string): Promise<RunRecord[]>;
   updateRun(
     id: string,
     patch: Partial<Pick<RunRecord, 'status' | 'step' | 'plan' | 'startedAt' | 'finishedAt' | 'error'>>,

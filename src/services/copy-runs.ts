@@ -37,7 +37,8 @@ export interface StartCopyRunInput {
   onRunCreated?: (run: RunRecord) => void | Promise<void>;
 }
 
-function newRunId(): string {
+/** A short, typeable run id: `run-` and 10 hex digits. */
+export function newRunId(): string {
   return `run-${randomBytes(5).toString('hex')}`;
 }
 

@@ -28,8 +28,8 @@ export interface MigrationUploadInput {
 /** The newest earlier run of the migration that has an upload session. */
 async function previousSession(cp: ControlPlane, migrationId: string, runId: string): Promise<string | null> {
   const outcomes = new DocumentOutcomeRepository(cp.store.kysely);
-  for (const run of await cp.store.listRuns(1000)) {
-    if (run.migrationId !== migrationId || run.id === runId) continue;
+  for (const run of await cp.store.listRunsOfMigration(migrationId)) {
+    if (run.id === runId) continue;
     if ((await outcomes.getSession(run.id)) !== null) return run.id;
   }
   return null;

@@ -7,10 +7,10 @@
 //   resumeIncrementalRun(…)          continue a killed or failed incremental run from its checkpoints
 //   reconcileByChecksum(…)           the checksum method on its own (a final run overwriting tenant edits)
 
-import { randomBytes } from 'node:crypto';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { openSource, openTarget } from '../connectors/registry.ts';
 import type { ChangeTrackingStatus, TrackedTable } from '../connectors/types.ts';
+import { newRunId } from './copy-runs.ts';
 import { FerryError } from '../domain/errors.ts';
 import { assertRunTransition, isFinished } from '../domain/run-status.ts';
 import type { RunEventListener } from '../engine/events.ts';
@@ -122,10 +122,6 @@ export interface StartIncrementalRunInput {
   options?: Partial<Pick<RunOptions, 'parallel' | 'chunkRows' | 'batchRows' | 'batchBytes'>>;
   /** Called once the run exists, before anything moves (e.g. to claim the migration); may refuse by throwing. */
   onRunCreated?: (run: RunRecord) => void | Promise<void>;
-}
-
-function newRunId(): string {
-  return `run-${randomBytes(5).toString('hex')}`;
 }
 
 export async function startIncrementalRun(input: StartIncrementalRunInput): Promise<RunOutcome> {

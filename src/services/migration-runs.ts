@@ -23,7 +23,7 @@ import type { ApplicationProfile, License } from '../profiles/profile.ts';
 import type { MigrationRecord, TenantRecord } from '../store/migration-repository.ts';
 import { assertNoBlockingChecks, runChecks } from './checks.ts';
 import type { ControlPlane } from './control-plane.ts';
-import { defaultRunOptions, resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import { defaultRunOptions, newRunId, resumeCopyRun, startCopyRun } from './copy-runs.ts';
 import { readInstallation } from './installation-file.ts';
 import {
   readChangeLogPosition,
@@ -35,7 +35,6 @@ import { getMigration } from './migrations.ts';
 import { uploadMigrationDocuments } from './document-uploads.ts';
 import type { UploadReport } from '../storage/upload-documents.ts';
 import type { UploadMode } from '../storage/document-outcomes.ts';
-import { randomBytes } from 'node:crypto';
 import { createRunGate } from './run-gate.ts';
 import { writeTenantUserRegistry } from './tenant-user-registry.ts';
 import { getTenant, wipeTenantData } from './tenants.ts';
@@ -76,7 +75,7 @@ export async function chooseRunKind(
   cp: ControlPlane,
   migration: MigrationRecord,
 ): Promise<{ kind: RunKind; reason: string }> {
-  const earlier = (await cp.store.listRuns(1000)).filter((r) => r.migrationId === migration.id);
+  const earlier = await cp.store.listRunsOfMigration(migration.id);
   if (earlier.length === 0) {
     return {
       kind: 'test',
@@ -185,7 +184,7 @@ async function documentsOnlyRun(
   const source = parseConnectionUrl(prepared.installation.database);
   const target = parseConnectionUrl(prepared.tenant.databaseUrl);
   const run = await cp.store.createRun({
-    id: `run-${randomBytes(5).toString('hex')}`,
+    id: newRunId(),
     kind: 'recovery-missing-files',
     migrationId,
     status: 'queued',
@@ -236,9 +235,8 @@ async function documentsOnlyRun(
 
 /** The last run that loaded the tenant (what an incremental run brings up to date). */
 async function lastLoad(cp: ControlPlane, migrationId: string): Promise<string> {
-  const loads = (await cp.store.listRuns(1000)).filter(
+  const loads = (await cp.store.listRunsOfMigration(migrationId)).filter(
     (r) =>
-      r.migrationId === migrationId &&
       ['test', 'full', 'final', 'incremental'].includes(r.kind) &&
       (r.status === 'succeeded' || r.status === 'succeeded-with-warnings'),
   );

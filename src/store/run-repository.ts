@@ -115,6 +115,15 @@ export class RunRepository implements RunStore {
       .execute();
     return rows.map(runFromRow);
   }
+  async listRunsOfMigration(migrationId: string): Promise<RunRecord[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('migration_id', '=', migrationId)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(runFromRow);
+  }
 
   async updateRun(
     id: string,

@@ -14,15 +14,15 @@
 // same window again and skips, per table, every key at or before its checkpoint.
 
 import type { Cell, SourceConnection, TargetConnection } from '../../connectors/types.ts';
-import { FerryError, isFerryError } from '../../domain/errors.ts';
+import { FerryError } from '../../domain/errors.ts';
 import type { RunStatus } from '../../domain/run-status.ts';
 import { emptyChunk } from '../copy-chunks.ts';
 import type { RunEventListener } from '../events.ts';
 import type { RunOutcome } from '../execute-run.ts';
 import type { TablePlan } from '../plan.ts';
-import { buildTableResults, runStatusFrom, type TableFailure } from '../run-results.ts';
+import { finishRun, markRunFailed, openRunSessions, RunFailures } from '../run-failures.ts';
 import type { ChunkRecord, RunRecord, RunStore } from '../run-store.ts';
-import { runBounded, SessionSlots, type SessionPair } from '../session-slots.ts';
+import { runBounded } from '../session-slots.ts';
 import { applyTableChanges, emptyCounts, type ApplyContext } from './apply-changes.ts';
 import { readChangeSet, type TableChanges } from './change-set.ts';
 import { reconcileTable } from './checksum-reconcile.ts';
@@ -43,22 +43,6 @@ export interface IncrementalExecuteOptions {
   resumed: boolean;
 }
 
-const runFatalCodes = new Set([
-  'FERRY_DISK_FULL',
-  'FERRY_HOST_UNREACHABLE',
-  'FERRY_AUTH_FAILED',
-  'FERRY_DATABASE_NOT_FOUND',
-]);
-
-function toFailure(error: unknown): TableFailure {
-  if (isFerryError(error)) return { code: error.code, message: error.message, hint: error.hint };
-  return {
-    code: 'FERRY_INTERNAL',
-    message: error instanceof Error ? error.message : String(error),
-    hint: 'This is a bug in Ferry. Please report it with the output of --verbose.',
-  };
-}
-
 type TableTask =
   | { kind: 'changes'; plan: TablePlan; key: string[]; changes: TableChanges | undefined }
   | { kind: 'reconcile'; plan: TablePlan };
@@ -69,24 +53,10 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
   if (plan === null) throw new FerryError('FERRY_INTERNAL', `run ${run.id} has no plan`);
   const started = Date.now();
   const copyable = plan.tables.filter((t) => t.copy);
-  const failures = new Map<string, TableFailure>();
-  let fatal: unknown = null;
-  const fail = (table: string, error: unknown): boolean => {
-    const isFatal = !isFerryError(error) || runFatalCodes.has(error.code);
-    if (isFatal) fatal ??= error;
-    if (!failures.has(table)) {
-      const f = toFailure(error);
-      failures.set(table, f);
-      onEvent({ type: 'table-failed', runId: run.id, table, code: f.code, message: f.message });
-    }
-    return isFatal;
-  };
-
-  const main: SessionPair = { source: await options.openSource(), target: await options.openTarget() };
-  const slots = new SessionSlots(Math.max(1, run.options.parallel), async () => ({
-    source: await options.openSource(),
-    target: await options.openTarget(),
-  }));
+  const failures = new RunFailures(run.id, onEvent);
+  const fail = (table: string, error: unknown) => failures.record(table, error);
+  const sessions = await openRunSessions(run.options.parallel, options);
+  const { main, slots } = sessions;
   try {
     await store.updateRun(run.id, {
       status: 'running',
@@ -202,32 +172,29 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
       (task, error) => fail(task.plan.source.name, error),
       () => signal.aborted,
     );
-    if (fatal !== null) throw fatal;
+    failures.throwIfFatal();
     if (signal.aborted) return await finish('cancelled');
     return await finish(null);
   } catch (error) {
-    const failure = toFailure(error);
-    await store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: { code: failure.code, message: failure.message },
-    });
+    await markRunFailed(store, run.id, error);
     throw error;
   } finally {
-    await slots.close();
-    await Promise.allSettled([main.source.close(), main.target.close()]);
+    await sessions.close();
   }
 
-  async function finish(forced: RunStatus | null): Promise<RunOutcome> {
-    const chunks = await store.listChunks(run.id);
-    const tables = buildTableResults(plan!, chunks, failures);
-    const status = forced ?? runStatusFrom(tables);
-    await store.saveTableResults(run.id, tables);
-    // A failed run stays resumable: a resume applies what is left and verifies again.
-    if (forced === null && status !== 'failed') await store.updateRun(run.id, { step: 'done' });
-    await store.updateRun(run.id, { status, finishedAt: new Date().toISOString(), error: null });
-    const durationMs = Date.now() - started;
-    onEvent({ type: 'run-finished', runId: run.id, status, tables, durationMs });
-    return { runId: run.id, status, tables, durationMs };
+  function finish(forced: RunStatus | null): Promise<RunOutcome> {
+    return finishRun({
+      store,
+      runId: run.id,
+      plan: plan!,
+      failures,
+      forced,
+      startedAt: started,
+      onEvent,
+      // A failed run stays resumable: a resume applies what is left and verifies again.
+      recordStep: async (status) => {
+        if (forced === null && status !== 'failed') await store.updateRun(run.id, { step: 'done' });
+      },
+    });
   }
 }
