@@ -12,6 +12,7 @@
 //
 //   node --import tsx bench/documents.ts            (or runDocumentsBenchmark() from bench/run.ts)
 
+import './thread-pool.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -8,6 +8,7 @@
 // Data: the `large` CRM installation (≥ 3 M rows), generated once into MariaDB and reused while its
 // marker matches. FERRY_BENCH_SIZE=small|medium gives a quick trial run.
 
+import './thread-pool.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -130,10 +131,10 @@ async function runFerry(from: string, to: string): Promise<FerryResult> {
     tables: { rowsWritten: number; bytes: number }[];
   }
   const box: { report: Report | null } = { report: null };
+  // Run as a user runs it: the executable, so its shebang's Node flags (the heap cap) apply.
   const child = spawn(
-    process.execPath,
+    'bin/ferry.js',
     [
-      'bin/ferry.js',
       '--json',
       '--home',
       home,
@@ -236,6 +237,10 @@ async function main(): Promise<void> {
   need('psql', 'postgresql-client');
   need('pg_dump', 'postgresql-client');
   await ensureSource();
+  // Ferry runs compiled, as a release does (bin/ferry.js uses dist/ while it is current).
+  log('building Ferry (npm run build)');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('npm run build failed');
 
   log('Ferry: MariaDB → PostgreSQL');
   const ferryDb = 'ferry_bench_ferry';

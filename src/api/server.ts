@@ -8,15 +8,22 @@ import type { RunStore } from '../engine/run-store.ts';
 import type { ControlPlane } from '../services/control-plane.ts';
 import { RunEventBus } from '../services/run-events.ts';
 import { RunLauncher } from '../services/run-launcher.ts';
+import type { InProcessQueue } from '../queue/in-process-queue.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { startInProcessCompanyInitializer } from '../services/company-initialization.ts';
 import { installBearerAuth, type OperatorTokenVerifier } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerCheckRoutes } from './routes/checks.ts';
+import { registerCompanyInitializationRoutes } from './routes/company-initializations.ts';
+import { registerDataQualityRoutes } from './routes/data-quality.ts';
 import { registerMigrationPlanRoutes } from './routes/migration-plan.ts';
 import { registerMigrationSettingsRoutes } from './routes/migration-settings.ts';
 import { registerMigrationRoutes } from './routes/migrations.ts';
+import { registerTableMappingRoutes } from './routes/table-mappings.ts';
 import { registerTenantRoutes } from './routes/tenants.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerUserRoutes } from './routes/users.ts';
 
 export interface ServerDeps {
   store: RunStore;
@@ -26,6 +33,11 @@ export interface ServerDeps {
   version: string;
   /** Pino logging to stderr; off in tests. */
   logger?: boolean;
+  /**
+   * Where company initialization jobs go: pg-boss for `ferry worker` processes (PostgreSQL store).
+   * Default: an in-process queue that executes them in this server. The caller stops a queue it passes.
+   */
+  jobs?: JobQueue;
 }
 
 export interface FerryServer {
@@ -43,7 +55,9 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
     bodyLimit: 1024 * 1024,
   });
   const bus = new RunEventBus();
-  const launcher = new RunLauncher(deps.store, bus);
+  const launcher = new RunLauncher(deps.store, bus, deps.controlPlane);
+  let ownJobs: InProcessQueue | null = null;
+  const jobs = deps.jobs ?? (ownJobs = await startInProcessCompanyInitializer(deps.controlPlane));
 
   await app.register(swagger, {
     openapi: {
@@ -68,8 +82,12 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
   registerMigrationPlanRoutes(app, { controlPlane: deps.controlPlane });
   registerMigrationSettingsRoutes(app, { controlPlane: deps.controlPlane });
   registerCheckRoutes(app, { controlPlane: deps.controlPlane });
+  registerDataQualityRoutes(app, { controlPlane: deps.controlPlane });
+  registerTableMappingRoutes(app, { controlPlane: deps.controlPlane });
   registerTenantRoutes(app, { controlPlane: deps.controlPlane });
   registerTokenRoutes(app, { controlPlane: deps.controlPlane });
+  registerUserRoutes(app, { controlPlane: deps.controlPlane });
+  registerCompanyInitializationRoutes(app, { controlPlane: deps.controlPlane, jobs });
 
   return {
     app,
@@ -77,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
     bus,
     async close() {
       await launcher.shutdown();
+      await ownJobs?.stop();
       await app.close();
     },
   };

@@ -7,6 +7,10 @@ export interface GlobalOptions {
   home?: string;
   /** Control-plane store URL (PostgreSQL); absent: the SQLite file in the home. */
   store?: string;
+  /** A Ferry server (`ferry serve`) to act through instead of the local store: its base URL. */
+  server?: string;
+  /** The operator token sent to --server as `Authorization: Bearer …`. Never printed. */
+  token?: string;
   verbose: boolean;
   json: boolean;
 }

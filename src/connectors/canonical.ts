@@ -22,7 +22,9 @@
 //   interval        PostgreSQL's default interval output (PostgreSQL to PostgreSQL only)
 //
 // Row hash: serialise the row as `cells.map(serialiseCell).join('\t')` where NULL is `\N`, text has
-// '\' doubled and tab written as '\t', and binary is `\x` + lowercase hex; take the MD5 of its UTF-8
+// '\' doubled and tab, LF and CR written as '\t', '\n', '\r', and binary is `\\x` + lowercase hex
+// (two backslashes) — exactly a line of PostgreSQL's COPY text format, so the PostgreSQL writer
+// hashes the bytes it sends instead of serialising every row a second time; take the MD5 of its UTF-8
 // bytes; the row's hash is the first 16 hex digits read as an unsigned 64-bit integer. A chunk's
 // checksum is the row count and the exact (arbitrary-precision) sum of its row hashes, which does
 // not depend on row order, so both sides may scan in any order.
@@ -33,12 +35,21 @@ import type { Cell, ChunkChecksum, Row } from './types.ts';
 export function serialiseCell(cell: Cell): string {
   if (cell === null) return '\\N';
   if (typeof cell === 'string') return escapeText(cell);
-  return '\\x' + cell.toString('hex');
+  return '\\\\x' + cell.toString('hex');
 }
 
-function escapeText(text: string): string {
-  if (!text.includes('\\') && !text.includes('\t')) return text;
-  return text.replaceAll('\\', '\\\\').replaceAll('\t', '\\t');
+/**
+ * '\' doubled; tab, LF and CR as '\t', '\n', '\r' (COPY text escaping). On the copy path for every
+ * text cell: indexOf is much faster than a regular expression on long text, and replaceAll of the
+ * characters present beats one replace with a callback (about 2× on 1 KB texts with line breaks).
+ */
+export function escapeText(text: string): string {
+  let out = text;
+  if (out.indexOf('\\') >= 0) out = out.replaceAll('\\', '\\\\');
+  if (out.indexOf('\t') >= 0) out = out.replaceAll('\t', '\\t');
+  if (out.indexOf('\n') >= 0) out = out.replaceAll('\n', '\\n');
+  if (out.indexOf('\r') >= 0) out = out.replaceAll('\r', '\\r');
+  return out;
 }
 
 export function serialiseRow(row: Row): string {
@@ -72,7 +83,15 @@ export class ChecksumAccumulator {
   private folded = 0n;
 
   add(row: Row): void {
-    const digest = md5Of(row);
+    this.addDigest(md5Of(row));
+  }
+
+  /** Add a row given as its serialisation's UTF-8 bytes (a COPY text line without its '\n'). */
+  addSerialised(bytes: Uint8Array): void {
+    this.addDigest(hash('md5', bytes, 'buffer') as unknown as Buffer);
+  }
+
+  private addDigest(digest: Buffer): void {
     this.rows++;
     this.high += digest.readUInt32BE(0);
     this.low += digest.readUInt32BE(4);

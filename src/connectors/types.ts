@@ -5,6 +5,8 @@
 // text of its logical type, binary values are Buffers, NULL is null. Canonical text is what makes
 // exact transfer (no JS numbers for 64-bit integers or decimals) and cross-dialect checksums work.
 
+import type { ChecksumAccumulator } from './canonical.ts';
+
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
 
 /** The dialect-neutral vocabulary the planner maps between. */
@@ -211,13 +213,16 @@ export interface TargetConnection extends SourceConnection {
   /**
    * Write rows streamed from `batches` into `table`'s `columns`, atomically: either all rows of
    * the call are committed or none is. Must apply backpressure (pull the next batch only after
-   * the previous one was accepted).
+   * the previous one was accepted). When `checksum` is given, every row written is added to it
+   * (the canonical row hash), computed however is cheapest for this writer: the PostgreSQL writer
+   * hashes the COPY lines it sends, which are the rows' canonical serialisations.
    */
   write(
     table: TargetTableDef,
     columns: string[],
     batches: AsyncIterable<RowBatch>,
     signal?: AbortSignal,
+    checksum?: ChecksumAccumulator,
   ): Promise<WriteResult>;
   /** Delete rows in `range` (used on resume before a chunk is rewritten). */
   deleteRange(table: TargetTableDef, range: KeyRange): Promise<number>;
@@ -229,6 +234,24 @@ export interface TargetConnection extends SourceConnection {
    * any table order). Best effort: without the privilege it changes nothing.
    */
   applyAsReplica?(): Promise<void>;
+  /**
+   * Set `columns` of existing rows of `table` (data repair on a loaded tenant: sanitize). Each row
+   * is the `key` cells followed by the new values of `columns` (canonical cells); one bound-parameter
+   * UPDATE per row, keyed by `key`, all rows of the call in one transaction. Returns rows updated.
+   */
+  updateCells(table: TableSchema, key: string[], columns: string[], rows: Cell[][]): Promise<number>;
+  /**
+   * Insert into `companion` one row for every row of `base` that has none (companion repair): the
+   * companion's `companionKey` columns get the base row's `baseKey` values, column by column;
+   * `values` (canonical cells, bound parameters) fill the companion's other listed columns, and its
+   * unlisted columns take their defaults. One INSERT … SELECT … WHERE NOT EXISTS, so a second call
+   * inserts nothing. Returns rows inserted.
+   */
+  insertMissingRows(
+    base: { table: TableSchema; key: string[] },
+    companion: { table: TableSchema; key: string[] },
+    values: Record<string, Cell>,
+  ): Promise<number>;
 }
 
 // ---- Planning (pure) -------------------------------------------------------------------------

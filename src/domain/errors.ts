@@ -80,6 +80,11 @@ export const errorCatalogue = {
     user: true,
     hint: 'The run was cancelled; `ferry resume RUN` continues it.',
   },
+  FERRY_NO_DATA_UPGRADE: {
+    status: 409,
+    user: true,
+    hint: "The migration's application profile has no data upgrade steps; there is nothing to upgrade.",
+  },
   FERRY_INSTALLATION_INVALID: {
     status: 400,
     user: true,
@@ -110,6 +115,11 @@ export const errorCatalogue = {
     user: true,
     hint: '`GET /api/v1/tenants` (or `ferry migration list`) shows the tenants in this store.',
   },
+  FERRY_TENANT_NOT_LOADED: {
+    status: 409,
+    user: true,
+    hint: 'Sanitize --fix and repair-companions work on a loaded tenant: finish a test, full or final run first (`ferry run MIGRATION`), and wait until no run is active.',
+  },
   FERRY_CHECKLIST_ITEM_NOT_FOUND: {
     status: 404,
     user: true,
@@ -124,6 +134,16 @@ export const errorCatalogue = {
     status: 401,
     user: true,
     hint: 'Create a token with `ferry token create --name NAME` and send it as `Authorization: Bearer TOKEN`.',
+  },
+  FERRY_SERVER_UNREACHABLE: {
+    status: 502,
+    user: true,
+    hint: 'Check the URL given to --server (or $FERRY_SERVER) and that `ferry serve` is running there.',
+  },
+  FERRY_SERVER_ERROR: {
+    status: 502,
+    user: true,
+    hint: 'The answer did not come from a Ferry API of this version; check that --server points at `ferry serve` (not a proxy page) and that both run the same Ferry version.',
   },
   FERRY_TOKEN_NOT_FOUND: {
     status: 404,
@@ -189,6 +209,26 @@ export const errorCatalogue = {
     status: 409,
     user: true,
     hint: 'Enable change tracking on the source before the next full run (`enableChangeTracking`), or run the incremental run with the checksum method.',
+  },
+  FERRY_TABLE_MAPPING_INVALID: {
+    status: 400,
+    user: true,
+    hint: 'Fix the table mappings file; docs/table-mappings.md describes the format and the rules.',
+  },
+  FERRY_COMPANY_BUSY: {
+    status: 409,
+    user: true,
+    hint: '`ferry migration companies status MIGRATION` shows each company’s initialization; wait until it has succeeded or failed, then try again.',
+  },
+  FERRY_COMPANY_INITIALIZATION_FAILED: {
+    status: 500,
+    user: true,
+    hint: 'See the message: fix its cause in the tenant or the source, then start the initialization of that company again.',
+  },
+  FERRY_CHECK_NOT_FOUND: {
+    status: 404,
+    user: true,
+    hint: '`ferry check INSTALLATION` (or `POST /api/v1/migrations/ID/checks`) lists the check ids of the profile.',
   },
   FERRY_INTERNAL: {
     status: 500,

@@ -4,11 +4,16 @@
 //
 // Which runs each phase allows (a run is refused in every phase while another one is active):
 //   planning         diagnostic; test or full once the plan is signed by both parties
-//   first-migration  every kind but final
+//   first-migration  every kind but final and data-upgrade
 //   parallel         every kind but final
 //   approved         diagnostic, final
-//   final-migration  diagnostic, final (again, after a failed one), recovery-missing-files
+//   final-migration  diagnostic, final (again, after a failed one), recovery-missing-files;
+//                    data-upgrade once the final run succeeded
 //   live, paused, abandoned: none
+//
+// data-upgrade brings tenant data loaded from an older on-premises version to the cloud version's
+// shape: it needs loaded data (a loading run that succeeded, i.e. the parallel phase, or the
+// final run done) and, like every run, is refused after go-live.
 
 import { FerryError } from './errors.ts';
 import {
@@ -137,6 +142,7 @@ export function assertRunAllowed(m: MigrationFacts, kind: RunKind, active: Activ
   assertInProgress(m, what);
   assertNoActiveRun(m, what, active);
   if (kind === 'diagnostic') return;
+  if (kind === 'data-upgrade') return assertDataUpgradeAllowed(m, what);
   const phase = m.phase as ActivePhase;
   switch (phase) {
     case 'planning': {
@@ -186,6 +192,45 @@ export function assertRunAllowed(m: MigrationFacts, kind: RunKind, active: Activ
       throw new FerryError('FERRY_INTERNAL', `unhandled phase ${String(never)}`);
     }
   }
+}
+
+/** data-upgrade: only on loaded tenant data (see the table at the top). */
+function assertDataUpgradeAllowed(m: MigrationFacts, what: string): void {
+  const phase = m.phase as ActivePhase;
+  switch (phase) {
+    case 'planning':
+    case 'first-migration':
+      throw refuse(
+        m,
+        what,
+        'no loading run has succeeded yet, so the tenant holds no data to upgrade; run a test or full run first',
+      );
+    case 'parallel':
+      return;
+    case 'approved':
+      throw refuse(
+        m,
+        what,
+        'the migration is approved; only the final run may start now (upgrade its data once it succeeded, before go-live)',
+      );
+    case 'final-migration':
+      if (m.finalCompletedAt !== null) return;
+      throw refuse(m, what, 'the final run has not succeeded yet; upgrade the data once it has');
+    default: {
+      const never: never = phase;
+      throw new FerryError('FERRY_INTERNAL', `unhandled phase ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Whether the tenant stays `in-migration` (awaiting go-live) when a run of `kind` ends, instead of
+ * going back to offline-maintenance: after a successful final run, and after a data upgrade of
+ * that final data.
+ */
+export function tenantAwaitsGoLive(m: MigrationFacts, kind: RunKind, succeeded: boolean): boolean {
+  if (kind === 'final') return succeeded;
+  return kind === 'data-upgrade' && m.phase === 'final-migration' && m.finalCompletedAt !== null;
 }
 
 /** The phase action a run of `kind` starting now implies, or null when the phase stays. */

@@ -1,8 +1,10 @@
 // Copying chunks: source.read → target.write, streamed with backpressure (the writer pulls the
 // next batch only when it accepted the previous one), checkpointed in the store per chunk.
 //
-// The source side of each chunk's checksum is computed here, from the rows as they stream out of
-// the source (no second read of the source); verification later computes the target side inside
+// The source side of each chunk's checksum is computed from the rows as they stream out of the
+// source (no second read of the source): the target's writer hashes each row it is handed, in the
+// cheapest form it has (PostgreSQL: the COPY line it sends, which is the row's canonical
+// serialisation); verification later computes the target side inside
 // the target database and compares. `ferry verify` recomputes both sides independently.
 //
 // Resume rule: a chunk found `copying` may have been half-written by a killed process, so its key
@@ -75,13 +77,13 @@ async function copyRange(
     plan.target,
     plan.copyColumns,
     observe(batches, (batch) => {
-      for (const row of batch.rows) hash.add(row);
       rowsRead += batch.rows.length;
       bytes += batch.bytes;
       lastRow = batch.rows[batch.rows.length - 1] ?? lastRow;
-      ctx.onProgress(plan.source.name, batch.rows.length, batch.bytes);
+      ctx.onProgress(plan.target.name, batch.rows.length, batch.bytes);
     }),
     ctx.signal,
+    hash,
   );
   return { rowsRead, rowsWritten: result.rowsWritten, bytes, lastRow, warnings, checksum: hash.result() };
 }
@@ -97,7 +99,7 @@ export async function copyChunk(
   const started = Date.now();
   if (chunk.status === 'copying' || chunk.status === 'mismatch')
     await sessions.target.deleteRange(plan.target, range);
-  else await ctx.store.updateChunk(ctx.runId, plan.source.name, chunk.index, { status: 'copying' });
+  else await ctx.store.updateChunk(ctx.runId, plan.target.name, chunk.index, { status: 'copying' });
   const counts = await copyRange(ctx, plan, sessions, range, undefined);
   const done: Partial<ChunkRecord> = {
     status: 'copied',
@@ -109,8 +111,8 @@ export async function copyChunk(
     source: counts.checksum,
     target: null,
   };
-  await ctx.store.updateChunk(ctx.runId, plan.source.name, chunk.index, done);
-  ctx.onChunkCopied(plan.source.name, { ...chunk, ...done } as ChunkRecord);
+  await ctx.store.updateChunk(ctx.runId, plan.target.name, chunk.index, done);
+  ctx.onChunkCopied(plan.target.name, { ...chunk, ...done } as ChunkRecord);
 }
 
 /**
@@ -123,7 +125,7 @@ export async function copyKeysetTable(
   chunks: ChunkRecord[],
   sessions: SessionPair,
 ): Promise<void> {
-  const table = plan.source.name;
+  const table = plan.target.name;
   const key = chunkKey(plan.chunking);
   const keyIndexes = key.map((k) => plan.copyColumns.indexOf(k));
   let current = chunks.find((c) => c.status === 'pending' || c.status === 'copying');

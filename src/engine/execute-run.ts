@@ -9,7 +9,7 @@
 
 import type { SourceConnection, TargetConnection } from '../connectors/types.ts';
 import { FerryError } from '../domain/errors.ts';
-import type { RunStatus } from '../domain/run-status.ts';
+import { chunkSignal, isPauseRequest, type RunStatus } from '../domain/run-status.ts';
 import type { TableResult } from '../domain/table-result.ts';
 import { integerRanges } from './chunk-planner.ts';
 import { copyChunk, copyKeysetTable, emptyChunk, type CopyContext } from './copy-chunks.ts';
@@ -81,10 +81,10 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       target: run.targetLocation,
       tables: copyable.map((t) => {
         const done = chunks.filter(
-          (c) => c.table === t.source.name && c.status !== 'pending' && c.status !== 'copying',
+          (c) => c.table === t.target.name && c.status !== 'pending' && c.status !== 'copying',
         );
         return {
-          name: t.source.name,
+          name: t.target.name,
           estimatedRows: t.source.estimatedRows,
           estimatedBytes: t.source.estimatedBytes,
           doneRows: done.reduce((n, c) => n + c.rowsRead, 0),
@@ -98,7 +98,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         runId: run.id,
         store,
         options: run.options,
-        signal,
+        // A pause or cancel lets the chunks in flight finish; only other aborts reach them.
+        signal: chunkSignal(signal),
         onProgress: (table, rows, bytes) => onEvent({ type: 'progress', runId: run.id, table, rows, bytes }),
         onChunkCopied: (table, chunk) =>
           onEvent({
@@ -114,7 +115,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       const tasks = copyTasks(copyable, chunks);
       const openTasks = new Map<string, number>();
       for (const task of tasks)
-        openTasks.set(task.plan.source.name, (openTasks.get(task.plan.source.name) ?? 0) + 1);
+        openTasks.set(task.plan.target.name, (openTasks.get(task.plan.target.name) ?? 0) + 1);
       const taskDone = (table: string) => {
         const left = (openTasks.get(table) ?? 1) - 1;
         openTasks.set(table, left);
@@ -128,43 +129,44 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         tasks,
         writers,
         (task) =>
-          failures.byTable.has(task.plan.source.name)
+          failures.byTable.has(task.plan.target.name)
             ? Promise.resolve()
             : slots.with(async (sessions) => {
                 if (task.kind === 'chunk') await copyChunk(ctx, task.plan, task.chunk, sessions);
                 else await copyKeysetTable(ctx, task.plan, task.chunks, sessions);
-                taskDone(task.plan.source.name);
+                taskDone(task.plan.target.name);
               }),
-        (task, error) => fail(task.plan.source.name, error),
+        (task, error) => fail(task.plan.target.name, error),
         () => signal.aborted,
       );
       failures.throwIfFatal();
-      if (signal.aborted) return await finish('cancelled');
+      // A pause ends `paused` (resumable, the migration stays held); anything else is a cancel.
+      if (signal.aborted) return await finish(isPauseRequest(signal) ? 'paused' : 'cancelled');
       await setStep('copied');
     }
 
     if (!stepReached(step, 'keyed')) {
       const steps = new Map((await store.listTableSteps(run.id)).map((s) => [s.table, s]));
-      const loaded = copyable.filter((t) => !failures.byTable.has(t.source.name));
+      const loaded = copyable.filter((t) => !failures.byTable.has(t.target.name));
       await runBounded(
-        loaded.filter((t) => steps.get(t.source.name)?.keysDone !== true),
+        loaded.filter((t) => steps.get(t.target.name)?.keysDone !== true),
         run.options.parallel,
         (table) =>
           slots.with(async ({ target }) => {
-            onEvent({ type: 'step', runId: run.id, step: 'keys', detail: table.source.name });
+            onEvent({ type: 'step', runId: run.id, step: 'keys', detail: table.target.name });
             await target.execute(table.ddl.keys);
-            await store.setTableStep(run.id, table.source.name, { keysDone: true });
+            await store.setTableStep(run.id, table.target.name, { keysDone: true });
           }),
-        (table, error) => fail(table.source.name, error),
+        (table, error) => fail(table.target.name, error),
       );
       failures.throwIfFatal();
-      for (const table of loaded.filter((t) => !failures.byTable.has(t.source.name))) {
-        if (steps.get(table.source.name)?.foreignKeysDone === true) continue;
+      for (const table of loaded.filter((t) => !failures.byTable.has(t.target.name))) {
+        if (steps.get(table.target.name)?.foreignKeysDone === true) continue;
         try {
           await main.target.execute(table.ddl.foreignKeys);
-          await store.setTableStep(run.id, table.source.name, { foreignKeysDone: true });
+          await store.setTableStep(run.id, table.target.name, { foreignKeysDone: true });
         } catch (error) {
-          fail(table.source.name, error);
+          fail(table.target.name, error);
         }
       }
       failures.throwIfFatal();
@@ -175,7 +177,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     await verifyChunks({
       runId: run.id,
       store,
-      plans: copyable.filter((t) => !failures.byTable.has(t.source.name)),
+      plans: copyable.filter((t) => !failures.byTable.has(t.target.name)),
       chunks,
       slots,
       parallel: run.options.parallel,
@@ -216,7 +218,7 @@ type CopyTask =
 function copyTasks(tables: TablePlan[], chunks: ChunkRecord[]): CopyTask[] {
   const tasks: CopyTask[] = [];
   for (const plan of tables) {
-    const own = chunks.filter((c) => c.table === plan.source.name);
+    const own = chunks.filter((c) => c.table === plan.target.name);
     // A chunk that failed verification is copied again over its recorded range, whatever the chunking.
     for (const chunk of own) if (chunk.status === 'mismatch') tasks.push({ kind: 'chunk', plan, chunk });
     if (plan.chunking.kind === 'keyset') {
@@ -244,10 +246,11 @@ async function planChunks(
   source: SourceConnection,
   run: RunRecord,
 ): Promise<ChunkRecord[]> {
-  const name = table.source.name;
+  // Chunk records are keyed by the target table; the key bounds come from the source table.
+  const name = table.target.name;
   switch (table.chunking.kind) {
     case 'integer-range': {
-      const bounds = await source.integerKeyBounds(name, table.chunking.column);
+      const bounds = await source.integerKeyBounds(table.source.name, table.chunking.column);
       if (bounds === null) return [emptyChunk(name, 0, null, null)];
       return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, run.options.chunkRows).map(
         (r, i) => emptyChunk(name, i, r.lower, r.upper),

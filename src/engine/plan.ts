@@ -16,6 +16,8 @@
 //                  checksum does not depend on row order).
 
 import { FerryError } from '../domain/errors.ts';
+import { hasTableMappings, type TableMappings } from '../domain/table-mappings.ts';
+import { mapTables, type MappedTable, type TablePlanMapping } from './table-mappings.ts';
 import type {
   ColumnSchema,
   Dialect,
@@ -29,6 +31,11 @@ export type Chunking =
   { kind: 'integer-range'; column: string } | { kind: 'keyset'; key: string[] } | { kind: 'whole-table' };
 
 export interface TablePlan {
+  /**
+   * What is read: the source table (its name), restricted to the columns this plan carries. Reads
+   * go to `source.name`; chunks, checkpoints, table results and verification are keyed by
+   * `target.name`, which is unique per plan (table mappings may split one source table in two).
+   */
   source: TableSchema;
   target: TargetTableDef;
   /** Columns read from the source and written to the target, in order (same names on both sides). */
@@ -39,10 +46,13 @@ export interface TablePlan {
   /** Mapping notes (warnings) and reasons a table is not migrated. */
   notes: PlanNote[];
   ddl: { create: string[]; keys: string[]; foreignKeys: string[] };
+  /** How the table mappings shaped this table; absent when they leave it as it is. */
+  mapping?: TablePlanMapping;
 }
 
 export interface PlanNote {
-  level: 'warning' | 'error';
+  /** `info` notes (e.g. what the table mappings did) do not change the table's status. */
+  level: 'info' | 'warning' | 'error';
   text: string;
   guidance?: string;
 }
@@ -51,13 +61,17 @@ export interface MigrationPlan {
   sourceDialect: Dialect;
   targetDialect: Dialect;
   tables: TablePlan[];
+  /** The table mappings the plan was made with (absent: none). */
+  mappings?: TableMappings;
 }
 
 export interface PlanOptions {
-  /** Only these tables (exact names). */
+  /** Only these tables (exact source names). */
   tables?: string[];
-  /** Leave these tables out (exact names). */
+  /** Leave these tables out (exact source names). */
   exclude?: string[];
+  /** Renames, excluded columns and tables, moved columns (domain/table-mappings.ts); validated here. */
+  mappings?: TableMappings;
 }
 
 export function planMigration(
@@ -80,24 +94,26 @@ export function planMigration(
   const selected = sourceTables.filter(
     (t) => (include === null || include.has(t.name)) && !exclude.has(t.name),
   );
-  const selectedNames = new Set(selected.map((t) => t.name));
+  const mappings = hasTableMappings(options.mappings) ? options.mappings! : null;
 
-  const tables = selected
-    .map((table) => planTable(table, sourceDialect, target, selectedNames))
+  const tables = mapTables(sourceTables, selected, mappings)
+    .map((mapped) => planTable(mapped, sourceDialect, target))
     .sort(
       (a, b) =>
-        b.source.estimatedBytes - a.source.estimatedBytes || a.source.name.localeCompare(b.source.name),
+        b.source.estimatedBytes - a.source.estimatedBytes || a.target.name.localeCompare(b.target.name),
     );
-  return { sourceDialect, targetDialect: target.dialect, tables };
+  return {
+    sourceDialect,
+    targetDialect: target.dialect,
+    tables,
+    ...(mappings === null ? {} : { mappings }),
+  };
 }
 
-function planTable(
-  table: TableSchema,
-  sourceDialect: Dialect,
-  target: TargetDialect,
-  selectedNames: Set<string>,
-): TablePlan {
-  const notes: PlanNote[] = [];
+function planTable(mapped: MappedTable, sourceDialect: Dialect, target: TargetDialect): TablePlan {
+  // `table` is what is written (target name, carried columns, remaining keys); `mapped.read` what is read.
+  const table = mapped.write;
+  const notes: PlanNote[] = [...mapped.notes];
   const columns: TargetColumnDef[] = [];
   const unsupported: { column: string; reason: string }[] = [];
   for (const column of table.columns) {
@@ -117,15 +133,8 @@ function planTable(
       guidance: 'Convert the column in the source to a supported type, or exclude the table with --exclude.',
     });
   }
-  // Foreign keys to tables that are not migrated would fail; drop them with a note.
-  const foreignKeys = table.foreignKeys.filter((fk) => {
-    if (selectedNames.has(fk.referencedTable)) return true;
-    notes.push({
-      level: 'warning',
-      text: `foreign key "${fk.name}" references "${fk.referencedTable}", which is not migrated; it is left out`,
-    });
-    return false;
-  });
+  // Foreign keys to tables that are not migrated were left out (with a note) by mapTables.
+  const foreignKeys = table.foreignKeys;
   const targetDef: TargetTableDef = {
     name: table.name,
     columns,
@@ -144,7 +153,7 @@ function planTable(
     });
   }
   return {
-    source: table,
+    source: mapped.read,
     target: targetDef,
     copyColumns,
     chunking: chooseChunking(table),
@@ -157,6 +166,7 @@ function planTable(
           foreignKeys: target.renderForeignKeys(targetDef),
         }
       : { create: [], keys: [], foreignKeys: [] },
+    ...(mapped.mapping === undefined ? {} : { mapping: mapped.mapping }),
   };
 }
 

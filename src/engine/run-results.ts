@@ -30,7 +30,7 @@ export function buildTableResults(
   failures: Map<string, TableFailure>,
 ): TableResult[] {
   return plan.tables.map((table) => {
-    const name = table.source.name;
+    const name = table.target.name;
     const own = chunks.filter((c) => c.table === name);
     const messages: TableMessage[] = table.notes.map((n) => ({
       level: n.level,

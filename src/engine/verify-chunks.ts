@@ -23,7 +23,7 @@ export interface VerifyContext {
 }
 
 export async function verifyChunks(ctx: VerifyContext): Promise<void> {
-  const plans = new Map(ctx.plans.map((p) => [p.source.name, p]));
+  const plans = new Map(ctx.plans.map((p) => [p.target.name, p]));
   const todo = ctx.chunks.filter((c) => plans.has(c.table) && c.status === 'copied');
   await runBounded(
     todo,

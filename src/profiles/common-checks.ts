@@ -1,9 +1,10 @@
 // Checks every profile can use as they are, parameterised by the profile's own facts: the minimum
-// source version, the tables that are not migrated, and the invalid-characters scan over every
-// text column. Dialect-neutral: they read through the connector contract only.
+// source version, the tables that are not migrated, the invalid-characters scan over every text
+// column, and base rows missing their companion (extension) row. Dialect-neutral: they read through
+// the connector contract only.
 
 import type { TableSchema } from '../connectors/types.ts';
-import type { CheckDefinition, ExcludedTable, VersionHook } from './profile.ts';
+import type { CheckDefinition, CompanionTable, ExcludedTable, VersionHook } from './profile.ts';
 import { hasInvalidCharacters, showInvisible } from './invalid-text.ts';
 import { compareVersions, readRows, textOf } from './source-rows.ts';
 
@@ -110,6 +111,56 @@ export function invalidCharactersCheck(prefix: string): CheckDefinition {
               guidance: `Found in ${breakdown.map((b) => `${b.label} (${b.count})`).join(', ')}. Clean these values in the source, or run sanitize on the tenant copy after the run.`,
             }),
       };
+    },
+  };
+}
+
+const keyText = (cells: readonly (string | Buffer | null)[]): string =>
+  JSON.stringify(cells.map((c) => (c === null ? null : Buffer.isBuffer(c) ? c.toString('hex') : c)));
+
+export function missingCompanionsCheck(
+  prefix: string,
+  companions: readonly CompanionTable[],
+): CheckDefinition {
+  return {
+    id: `${prefix}.missing-companion-records`,
+    title: 'Every record has its companion (extension) record',
+    severity: 'warning',
+    guidance:
+      'The application expects an extension record for each of these rows; without one the row does not open in the cloud. ' +
+      "After a run, `ferry repair-companions MIGRATION` inserts the missing records in the tenant with the profile's defaults " +
+      '(the source is not changed); or create them in the source before the run.',
+    async run(ctx) {
+      const examples: string[] = [];
+      const breakdown: { label: string; count: number }[] = [];
+      let count = 0;
+      for (const rule of companions) {
+        const base = ctx.tables.find((t) => t.name === rule.base);
+        const companion = ctx.tables.find((t) => t.name === rule.companion);
+        const baseKey = base?.primaryKey ?? [];
+        if (base === undefined || baseKey.length === 0) continue;
+        // The companion's primary key holds the base row's key, column by column. Only the keys
+        // are held (as a set), never whole rows.
+        const present = new Set<string>();
+        const companionKey = companion?.primaryKey ?? [];
+        if (companion !== undefined && companionKey.length === baseKey.length) {
+          for await (const row of readRows(ctx, companion, companionKey))
+            present.add(keyText(companionKey.map((k) => row[k] ?? null)));
+        }
+        let missing = 0;
+        for await (const row of readRows(ctx, base, baseKey)) {
+          const cells = baseKey.map((k) => row[k] ?? null);
+          if (present.has(keyText(cells))) continue;
+          missing++;
+          if (examples.length < 20)
+            examples.push(
+              `${rule.base} ${baseKey.map((k, i) => `${k}=${textOf(cells[i] ?? null)}`).join(', ')} has no ${rule.companion} row`,
+            );
+        }
+        count += missing;
+        if (missing > 0) breakdown.push({ label: `${rule.base} → ${rule.companion}`, count: missing });
+      }
+      return { count, unit: 'rows', examples, breakdown };
     },
   };
 }

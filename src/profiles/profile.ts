@@ -4,7 +4,7 @@
 // (`SourceConnection.read`, `listTables`), never with dialect-specific SQL, so one profile works
 // on every source database.
 
-import type { SourceConnection, TableSchema } from '../connectors/types.ts';
+import type { SourceConnection, TableSchema, TargetConnection, TargetDialect } from '../connectors/types.ts';
 import type { Installation } from '../domain/installation.ts';
 import type { ReferencedDocument } from '../storage/manifest.ts';
 
@@ -128,6 +128,42 @@ export interface CompaniesHook {
   list(ctx: ProfileContext): Promise<Company[]>;
   /** Tables shared by every company (always migrated). */
   sharedTables(tables: TableSchema[]): string[];
+  /**
+   * Sets one company up in the tenant (what the cloud application needs before the company can be
+   * used: setup records, number series…), on an operator's request, one job per company
+   * (services/company-initialization.ts). Must be idempotent: it may run again after a failure.
+   * `summary` says what was done, in words. Absent when the application needs no initialization.
+   */
+  initialize?(ctx: CompanyInitContext, company: Company): Promise<{ summary: string }>;
+}
+
+/** A table a profile sets up in the tenant: text or integer columns, a single-column key. */
+export interface TenantSetupTable {
+  name: string;
+  columns: { name: string; type: 'text' | 'integer'; nullable?: boolean }[];
+  /** The primary key column (one of `columns`). */
+  key: string;
+}
+
+/**
+ * The only writes a profile makes to the tenant during a company initialization, dialect-neutral
+ * (services/tenant-setup.ts renders them for the tenant's database). Values are canonical text.
+ */
+export interface TenantSetup {
+  /** Creates the table with its primary key unless the tenant has it already. */
+  ensureTable(table: TenantSetupTable): Promise<{ created: boolean }>;
+  /** Inserts the rows whose key the table does not hold yet (existing rows are left alone). */
+  insertMissing(table: TenantSetupTable, rows: Record<string, string | null>[]): Promise<number>;
+  /** Every row of the table, keyed by its key column (empty when the table does not exist). */
+  readAll(table: TenantSetupTable): Promise<Map<string, Record<string, string | null>>>;
+}
+
+/** What `initialize` gets: the installation and its source (as in every hook) and the tenant. */
+export interface CompanyInitContext extends ProfileContext {
+  tenantId: string;
+  /** An open session on the tenant's database (SQLite file or PostgreSQL schema). */
+  tenant: TargetConnection;
+  setup: TenantSetup;
 }
 
 export interface ExcludedTable {
@@ -159,6 +195,51 @@ export interface DocumentsHook {
   referenced(ctx: ProfileContext): Promise<ReferencedDocument[]>;
 }
 
+// ---- Data upgrade --------------------------------------------------------------------------------
+
+/**
+ * What a data upgrade step gets: an open session on the TENANT database (never the source), the
+ * tenant dialect's pure DDL knowledge (quoting, type mapping) and the tenant's tables as they are.
+ */
+export interface DataUpgradeContext {
+  target: TargetConnection;
+  dialect: TargetDialect;
+  tables: TableSchema[];
+  signal?: AbortSignal;
+}
+
+export interface DataUpgradeStepResult {
+  /** The table the step changed (shown as the step's table result). */
+  table: string;
+  /** Rows the step filled or changed (0 when it found nothing left to do). */
+  rowsChanged: number;
+  /** What the step did, in one sentence. */
+  message: string;
+}
+
+export interface DataUpgradeStep {
+  /** The data version this step brings the tenant to, e.g. '11.0'. Steps apply in version order. */
+  version: string;
+  /** Stable id, e.g. `crm.persons-full-name`. */
+  id: string;
+  title: string;
+  /** Apply the step. Must be idempotent: applying it twice leaves the tenant as applying it once. */
+  apply(ctx: DataUpgradeContext): Promise<DataUpgradeStepResult>;
+}
+
+/**
+ * After the cloud application's version changes, the data migrated from an older on-premises
+ * version must be brought to the shape the cloud version expects (a `data-upgrade` run). Runs
+ * against the tenant only.
+ */
+export interface DataUpgradeHook {
+  steps: DataUpgradeStep[];
+  /** The tenant's data version now (what its data was loaded or last upgraded at); null: unknown. */
+  readVersion(ctx: DataUpgradeContext): Promise<string | null>;
+  /** Record that the tenant's data is now at `version`. Idempotent. */
+  recordVersion(ctx: DataUpgradeContext, version: string): Promise<void>;
+}
+
 export interface ApplicationProfile {
   id: string;
   title: string;
@@ -175,4 +256,6 @@ export interface ApplicationProfile {
   checklist: ChecklistItemTemplate[];
   /** The document archive, when the application has one. */
   documents?: DocumentsHook;
+  /** Upgrade steps for tenant data migrated from an older version (`data-upgrade` runs). */
+  dataUpgrade?: DataUpgradeHook;
 }

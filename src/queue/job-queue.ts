@@ -16,6 +16,40 @@ export interface RunJob {
  */
 export type RunJobHandler = (job: RunJob, signal: AbortSignal) => Promise<void>;
 
+/**
+ * One company's initialization (services/company-initialization.ts): its row in the store says
+ * `queued`; the job runs the profile's `initialize` hook for it. Queued once per migration and company.
+ */
+export interface CompanyInitializationJob {
+  migrationId: string;
+  companyId: string;
+}
+
+/** Executes one company initialization; `signal` aborts when the queue stops. Errors are the handler's to record. */
+export type CompanyInitializationJobHandler = (
+  job: CompanyInitializationJob,
+  signal: AbortSignal,
+) => Promise<void>;
+
+/** Both kinds of job a queue delivers, named as in pg-boss (`ferry-runs`, `ferry-company-initializations`). */
+export type QueuedJob =
+  | { name: 'run'; run: RunJob }
+  | { name: 'company-initialization'; companyInitialization: CompanyInitializationJob };
+
+/** The key a job is queued under at most once (a run id, or migration and company). */
+export function jobKey(job: QueuedJob): string {
+  return job.name === 'run'
+    ? job.run.runId
+    : JSON.stringify([job.companyInitialization.migrationId, job.companyInitialization.companyId]);
+}
+
+export interface StartOptions {
+  /** Jobs executed at once per kind (default 1). */
+  concurrency?: number;
+  /** Also take company initialization jobs, with this handler (default: leave them to others). */
+  companyInitializations?: CompanyInitializationJobHandler;
+}
+
 export interface StopOptions {
   /** Wait for the jobs in flight to reach a chunk boundary (default true). */
   graceful?: boolean;
@@ -27,8 +61,10 @@ export interface JobQueue {
   readonly kind: 'in-process' | 'pg-boss';
   /** Hand a run to the queue. False when it was already waiting there (queued once per run). */
   submit(job: RunJob): Promise<boolean>;
+  /** Hand a company initialization to the queue. False when it was already waiting there. */
+  submitCompanyInitialization(job: CompanyInitializationJob): Promise<boolean>;
   /** Start taking jobs, at most `concurrency` at once (default 1). */
-  start(handler: RunJobHandler, options?: { concurrency?: number }): Promise<void>;
+  start(handler: RunJobHandler, options?: StartOptions): Promise<void>;
   /** Stop taking jobs and abort the ones in flight (their runs stop at a chunk boundary). */
   stop(options?: StopOptions): Promise<void>;
 }

@@ -6,7 +6,9 @@
 // `ferry migrate --queue`, a graceful shutdown, or every worker's lease sweep). pg-boss decides
 // who gets a job; whether the job may execute is the run lease's decision (see run-worker.ts):
 // pg-boss retries are off, and its job expiry is set past any run's length, so a dead worker's
-// run comes back through the lease sweep and not through pg-boss.
+// run comes back through the lease sweep and not through pg-boss. A second queue,
+// `ferry-company-initializations`, carries company initialization jobs (key: migration and company)
+// to the same workers; their lease lives on the company's row (services/company-initialization.ts).
 
 import pg from 'pg';
 import PgBoss from 'pg-boss';
@@ -14,14 +16,19 @@ import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { FerryError } from '../domain/errors.ts';
 import {
   defaultStopTimeoutMs,
+  jobKey,
   settleWithin,
+  type CompanyInitializationJob,
   type JobQueue,
   type RunJob,
   type RunJobHandler,
+  type StartOptions,
   type StopOptions,
 } from './job-queue.ts';
 
 export const runQueueName = 'ferry-runs';
+/** Company initializations (one job per migration and company), taken by the same workers. */
+export const companyInitializationQueueName = 'ferry-company-initializations';
 export const defaultJobSchema = 'ferry_jobs';
 const setupLockKey = 'ferry:pg-boss-queue-setup';
 
@@ -87,12 +94,13 @@ export class PgBossQueue implements JobQueue {
       await lock.connect();
       await lock.query('SELECT pg_advisory_lock(hashtext($1))', [setupLockKey]);
       await boss.start();
-      if ((await boss.getQueue(runQueueName)) === null) {
-        await boss.createQueue(runQueueName, {
-          name: runQueueName,
+      for (const name of [runQueueName, companyInitializationQueueName]) {
+        if ((await boss.getQueue(name)) !== null) continue;
+        await boss.createQueue(name, {
+          name,
           policy: 'short',
           retryLimit: 0,
-          // pg-boss fails a job that runs longer than this; the lease, not pg-boss, guards the run.
+          // pg-boss fails a job that runs longer than this; the lease, not pg-boss, guards the job.
           expireInSeconds: 23 * 3600,
         });
       }
@@ -119,8 +127,40 @@ export class PgBossQueue implements JobQueue {
     return id !== null;
   }
 
-  async start(handler: RunJobHandler, options: { concurrency?: number } = {}): Promise<void> {
+  async submitCompanyInitialization(job: CompanyInitializationJob): Promise<boolean> {
+    const data = { migrationId: job.migrationId, companyId: job.companyId };
+    const id = await this.boss.send(companyInitializationQueueName, data, {
+      singletonKey: jobKey({ name: 'company-initialization', companyInitialization: data }),
+      retryLimit: 0,
+      expireInSeconds: 23 * 3600,
+    });
+    return id !== null;
+  }
+
+  async start(handler: RunJobHandler, options: StartOptions = {}): Promise<void> {
     const concurrency = Math.max(1, options.concurrency ?? 1);
+    const initialize = options.companyInitializations;
+    for (let i = 0; initialize !== undefined && i < concurrency; i++) {
+      const id = await this.boss.work<CompanyInitializationJob>(
+        companyInitializationQueueName,
+        { batchSize: 1, pollingIntervalSeconds: this.pollingIntervalSeconds },
+        async (jobs) => {
+          for (const job of jobs) {
+            if (this.stopped) return;
+            const controller = new AbortController();
+            const { migrationId, companyId } = job.data;
+            const done = initialize({ migrationId, companyId }, controller.signal);
+            this.running.set(job.id, { controller, done: done.catch(() => undefined) });
+            try {
+              await done;
+            } finally {
+              this.running.delete(job.id);
+            }
+          }
+        },
+      );
+      this.workerIds.push(id);
+    }
     for (let i = 0; i < concurrency; i++) {
       // Each pg-boss worker is one polling loop that takes one job at a time.
       const id = await this.boss.work<RunJob>(

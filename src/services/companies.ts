@@ -4,6 +4,7 @@
 import { openSource } from '../connectors/registry.ts';
 import { FerryError } from '../domain/errors.ts';
 import type { MigrationRecord } from '../store/migration-repository.ts';
+import { assertSelectionChangeAllowed } from './company-initialization.ts';
 import { type ControlPlane } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { selectCompanies } from './migration-lifecycle.ts';
@@ -58,5 +59,7 @@ export async function chooseCompanies(
           : `unknown company id(s): ${unknown.join(', ')}; \`ferry migration companies ${migrationId}\` lists them`,
       );
   }
+  // A company being initialized cannot join or leave the selection until its job has ended.
+  await assertSelectionChangeAllowed(cp, await getMigration(cp, migrationId), companyIds);
   return selectCompanies(cp, migrationId, companyIds);
 }

@@ -9,6 +9,7 @@ import type { RunEventListener } from '../engine/events.ts';
 import { executeRun, type RunOutcome } from '../engine/execute-run.ts';
 import { planMigration, type MigrationPlan } from '../engine/plan.ts';
 import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
+import { superviseExecution } from './run-control.ts';
 import { openRunLog } from './run-log.ts';
 
 export const defaultRunOptions: Omit<RunOptions, 'replace'> = {
@@ -46,7 +47,7 @@ export function newRunId(): string {
 export async function planCopy(
   from: string,
   to: string,
-  options: Pick<RunOptions, 'tables' | 'exclude'>,
+  options: Pick<RunOptions, 'tables' | 'exclude' | 'mappings'>,
 ): Promise<MigrationPlan> {
   const sourceUrl = parseConnectionUrl(from);
   const targetUrl = parseConnectionUrl(to);
@@ -129,15 +130,20 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
     throw error;
   }
   assertRunTransition(run.id, run.status, 'running');
-  return executeRun({
-    store: input.store,
-    run,
-    openSource: () => openSource(sourceUrl),
-    openTarget: () => openTarget(targetUrl),
-    onEvent: input.logDir === undefined ? input.onEvent : openRunLog(input.logDir, input.onEvent).listener,
-    signal: input.signal,
-    resumed: false,
-  });
+  const logged =
+    input.logDir === undefined ? input.onEvent : openRunLog(input.logDir, input.onEvent).listener;
+  // Supervised: a pause or cancel asked from any process reaches it; throughput is sampled.
+  return superviseExecution(input.store, run.id, input.signal, logged, (signal, onEvent) =>
+    executeRun({
+      store: input.store,
+      run,
+      openSource: () => openSource(sourceUrl),
+      openTarget: () => openTarget(targetUrl),
+      onEvent,
+      signal,
+      resumed: false,
+    }),
+  );
 }
 
 export interface ResumeCopyRunInput {
@@ -159,14 +165,16 @@ export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutco
   if (run.status !== 'running') assertRunTransition(run.id, run.status, 'running');
   const sourceUrl = parseConnectionUrl(run.sourceUrl);
   const targetUrl = parseConnectionUrl(run.targetUrl);
-  return executeRun({
-    store: input.store,
-    run,
-    openSource: () => openSource(sourceUrl),
-    openTarget: () => openTarget(targetUrl),
-    onEvent: input.onEvent,
-    signal: input.signal,
-    // A queued run a worker takes from the queue starts here for the first time.
-    resumed: run.status !== 'queued',
-  });
+  return superviseExecution(input.store, run.id, input.signal, input.onEvent, (signal, onEvent) =>
+    executeRun({
+      store: input.store,
+      run,
+      openSource: () => openSource(sourceUrl),
+      openTarget: () => openTarget(targetUrl),
+      onEvent,
+      signal,
+      // A queued run a worker takes from the queue starts here for the first time.
+      resumed: run.status !== 'queued',
+    }),
+  );
 }

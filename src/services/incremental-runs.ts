@@ -20,6 +20,7 @@ import type { IncrementalMethod, IncrementalRunRecord } from '../engine/incremen
 import type { RunOptions, RunRecord } from '../engine/run-store.ts';
 import { IncrementalRepository } from '../store/incremental-repository.ts';
 import type { Store } from '../store/open-store.ts';
+import { superviseExecution } from './run-control.ts';
 
 export type { IncrementalMethod } from '../engine/incremental/incremental-store.ts';
 
@@ -236,18 +237,22 @@ async function execute(
 ): Promise<RunOutcome> {
   const sourceUrl = parseConnectionUrl(run.sourceUrl);
   const targetUrl = parseConnectionUrl(run.targetUrl);
-  return executeIncrementalRun({
-    store,
-    incremental: new IncrementalRepository(store.kysely),
-    run,
-    record,
-    previousChunks: await store.listChunks(record.previousRunId),
-    openSource: () => openSource(sourceUrl),
-    openTarget: () => openTarget(targetUrl),
-    onEvent,
-    signal,
-    resumed,
-  });
+  const previousChunks = await store.listChunks(record.previousRunId);
+  // Supervised: a pause or cancel asked from any process reaches it; throughput is sampled.
+  return superviseExecution(store, run.id, signal, onEvent, (supervised, events) =>
+    executeIncrementalRun({
+      store,
+      incremental: new IncrementalRepository(store.kysely),
+      run,
+      record,
+      previousChunks,
+      openSource: () => openSource(sourceUrl),
+      openTarget: () => openTarget(targetUrl),
+      onEvent: events,
+      signal: supervised,
+      resumed,
+    }),
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { openSource, openTarget } from '../connectors/registry.ts';
 import type { Installation } from '../domain/installation.ts';
+import type { TableMappings } from '../domain/table-mappings.ts';
 import { FerryError } from '../domain/errors.ts';
 import type { RunKind } from '../domain/migration-rules.ts';
 import type { RunEventListener } from '../engine/events.ts';
@@ -32,10 +33,13 @@ import {
   startIncrementalRun,
 } from './incremental-runs.ts';
 import { getMigration } from './migrations.ts';
+import { assertMappingsUnchangedSince, tableMappingsForRun } from './table-mappings.ts';
 import { uploadMigrationDocuments } from './document-uploads.ts';
 import type { UploadReport } from '../storage/upload-documents.ts';
 import type { UploadMode } from '../storage/document-outcomes.ts';
 import { createRunGate } from './run-gate.ts';
+import { reportInvalidTextOfDiagnostic, sanitizeAfterLoad } from './sanitize.ts';
+import { startDataUpgradeRun } from './data-upgrade.ts';
 import { writeTenantUserRegistry } from './tenant-user-registry.ts';
 import { getTenant, wipeTenantData } from './tenants.ts';
 import { assertUsersReady } from './users.ts';
@@ -50,6 +54,7 @@ const supportedKinds: readonly RunKind[] = [
   'final',
   'recovery-missing-files',
   'recovery-overwrite-test',
+  'data-upgrade',
 ];
 
 export interface MigrationRunInput {
@@ -101,7 +106,8 @@ interface Prepared {
   installation: Installation;
   tenant: TenantRecord;
   license: License;
-  tableOptions: { tables?: string[]; exclude?: string[] };
+  /** Which tables, and the migration's table mappings (renames, splits, exclusions). */
+  tableOptions: { tables?: string[]; exclude?: string[]; mappings?: TableMappings };
 }
 
 async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared> {
@@ -109,6 +115,7 @@ async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared>
   const profile = await cp.profiles(migration.profileId);
   const installation = await readInstallation(migration.installationPath);
   const tenant = await getTenant(cp, migration.tenantId);
+  const mappings = await tableMappingsForRun(cp, migration.id);
   const source = await openSource(installation.database);
   try {
     const tables = await source.listTables();
@@ -136,7 +143,10 @@ async function prepare(cp: ControlPlane, migrationId: string): Promise<Prepared>
       installation,
       tenant,
       license,
-      tableOptions: selected === undefined ? { exclude: excluded } : { tables: selected },
+      tableOptions: {
+        ...(selected === undefined ? { exclude: excluded } : { tables: selected }),
+        ...(mappings === undefined ? {} : { mappings }),
+      },
     };
   } finally {
     await source.close();
@@ -298,6 +308,17 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
       `run kind "${kind}" is not available yet; use one of ${supportedKinds.join(', ')}`,
     );
   }
+  if (kind === 'data-upgrade') {
+    // Works on the tenant only: no source checks, no copy (services/data-upgrade.ts).
+    const outcome = await startDataUpgradeRun({
+      cp,
+      migrationId: migration.id,
+      onEvent: input.onEvent,
+      signal: input.signal,
+      onRunCreated: (runId) => input.onRunCreated?.(runId),
+    });
+    return { ...outcome, kind, documents: null };
+  }
   const prepared = await prepare(cp, migration.id);
 
   if (kind !== 'diagnostic') {
@@ -321,9 +342,14 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
       return await documentsOnlyRun(cp, prepared, migration.id, gate, claim, input.signal);
     }
     if (runKind === 'incremental') {
+      const previousRunId = await lastLoad(cp, migration.id);
+      // It reuses that load's plan: refused when the mappings changed since (a reload applies them).
+      const previous = await cp.store.getRun(previousRunId);
+      if (previous !== null)
+        assertMappingsUnchangedSince(migration.id, previous, prepared.tableOptions.mappings);
       outcome = await startIncrementalRun({
         store: cp.store,
-        previousRunId: await lastLoad(cp, migration.id),
+        previousRunId,
         from: prepared.installation.database,
         to: prepared.tenant.databaseUrl,
         onEvent: input.onEvent,
@@ -363,6 +389,8 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
         },
       });
     }
+    // A paused run keeps the migration (no other run starts) until it is resumed or cancelled.
+    if (outcome.status === 'paused') return { ...outcome, kind: runKind, documents: null };
     const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
     let documents: UploadReport | null = null;
     if (succeeded && runKind !== 'diagnostic') {
@@ -378,7 +406,13 @@ export async function startMigrationRun(input: MigrationRunInput): Promise<Migra
       });
       outcome = await withDocumentOutcome(cp, outcome, documents);
       await afterLoad(cp, migration.id, prepared.tenant, runKind);
+      // With `ferry sanitize MIGRATION --on-load on`, invalid characters are fixed in the tenant copy.
+      if (runKind === 'test' || runKind === 'full' || runKind === 'final')
+        outcome = await sanitizeAfterLoad(cp, migration.id, outcome, input.signal);
     }
+    // A diagnostic run counts invalid characters in its scratch copy before the copy is dropped.
+    if (scratch !== null)
+      outcome = await reportInvalidTextOfDiagnostic(cp, migration.id, outcome, scratch.url, input.signal);
     await gate.runEnded(migration.id, outcome.runId, runKind, endOutcome(outcome.status));
     return { ...outcome, kind: runKind, documents };
   } catch (error) {
@@ -440,13 +474,37 @@ export async function resumeMigrationRun(
   if (run.migrationId === null)
     throw new FerryError('FERRY_INTERNAL', `run ${runId} belongs to no migration`);
   const kind = run.kind as RunKind;
+  if (kind === 'data-upgrade')
+    throw new FerryError(
+      'FERRY_RUN_NOT_RESUMABLE',
+      `run ${runId} is a data upgrade: start a new one (\`ferry run MIGRATION --kind data-upgrade\`); its steps are idempotent`,
+    );
   const prepared = await prepare(cp, run.migrationId);
   const gate = createRunGate(cp);
   await gate.runStarted(run.migrationId, run.id, kind, prepared.license);
-  const outcome =
+  let outcome: RunOutcome =
     kind === 'incremental'
       ? await resumeIncrementalRun({ store: cp.store, runId, onEvent, signal })
       : await resumeCopyRun({ runId, store: cp.store, onEvent, signal, logDir: join(cp.store.home, 'logs') });
+  // Paused again: the run keeps the migration.
+  if (outcome.status === 'paused') return { ...outcome, kind, documents: null };
+  let documents: UploadReport | null = null;
+  const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
+  // A resumed load finishes like a started one: documents, then the tenant's user registry.
+  if (succeeded && kind !== 'diagnostic' && kind !== 'recovery-missing-files') {
+    documents = await uploadMigrationDocuments({
+      cp,
+      migrationId: run.migrationId,
+      runId,
+      installation: prepared.installation,
+      profile: prepared.profile,
+      tenant: prepared.tenant,
+      mode: uploadModeFor(kind),
+      signal,
+    });
+    outcome = await withDocumentOutcome(cp, outcome, documents);
+    await afterLoad(cp, run.migrationId, prepared.tenant, kind);
+  }
   await gate.runEnded(run.migrationId, run.id, kind, endOutcome(outcome.status));
-  return { ...outcome, kind, documents: null };
+  return { ...outcome, kind, documents };
 }

@@ -14,12 +14,28 @@ export class RunEventBus {
   publish(event: RunEvent): void {
     const stamped = { ...event, at: new Date().toISOString() };
     const list = this.recent.get(event.runId) ?? [];
-    // Progress events are many and small: keep only the last one per table in the replay buffer.
+    // Progress events are many and small: the replay buffer keeps one per table, summing the
+    // increments it replaces, so a late subscriber still counts every row copied so far.
+    let kept = stamped;
+    // A run that starts again (resumed after a pause or a failure) is no longer finished: a late
+    // subscriber must not see the earlier run-finished and close its stream at once.
+    if (event.type === 'run-started') {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.type === 'run-finished') list.splice(i, 1);
+    }
     if (event.type === 'progress') {
       const i = list.findIndex((e) => e.type === 'progress' && e.table === event.table);
-      if (i >= 0) list.splice(i, 1);
+      const earlier = list[i];
+      if (earlier?.type === 'progress') {
+        kept = {
+          ...event,
+          at: stamped.at,
+          rows: earlier.rows + event.rows,
+          bytes: earlier.bytes + event.bytes,
+        };
+        list.splice(i, 1);
+      }
     }
-    list.push(stamped);
+    list.push(kept);
     if (list.length > keep) list.splice(0, list.length - keep);
     this.recent.set(event.runId, list);
     for (const listener of this.listeners.get(event.runId) ?? []) listener(stamped);

@@ -19,6 +19,7 @@ import {
   assertRunAllowed as assertRunRule,
   phaseActionOnRunEnd,
   phaseActionOnRunStart,
+  tenantAwaitsGoLive,
   writesTenant,
   type LicenseBinding,
   type RunKind,
@@ -113,7 +114,7 @@ export function createRunGate(cp: ControlPlane): RunGate {
       const patch: MigrationPatch = { active_run_id: null };
       if (succeeded && kind === 'final') patch.final_completed_at = nowIso(cp);
       const tenant = await repo.getTenant(migration.tenantId);
-      const awaitingGoLive = succeeded && kind === 'final';
+      const awaitingGoLive = tenantAwaitsGoLive(facts, kind, succeeded);
       const tenantEvent: TenantEvent | undefined =
         writesTenant(kind) && !awaitingGoLive && tenant?.state === 'in-migration' ? 'end-run' : undefined;
       return applyPhaseAction(cp, migration, action, {

@@ -1,14 +1,17 @@
 // Starts copy runs in the background of a long-lived process (the API server), publishes their
 // events to the bus, and keeps a handle to cancel them. The CLI runs in the foreground instead.
+// Pause and cancel requests from other processes reach the runs through the store (run-control.ts).
 
 import { FerryError } from '../domain/errors.ts';
+import { isFinished } from '../domain/run-status.ts';
 import type { RunOutcome } from '../engine/execute-run.ts';
-import type { RunEventListener } from '../engine/events.ts';
+import type { RunEvent, RunEventListener } from '../engine/events.ts';
 import type { RunOptions, RunStore } from '../engine/run-store.ts';
 import type { RunKind } from '../domain/migration-rules.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { resumeCopyRun, startCopyRun } from './copy-runs.ts';
-import { startMigrationRun } from './migration-runs.ts';
+import { resumeMigrationRun, startMigrationRun } from './migration-runs.ts';
+import { clearRunRequest } from './run-control.ts';
 import type { RunEventBus } from './run-events.ts';
 
 export interface LaunchCopyRunInput {
@@ -27,6 +30,8 @@ export class RunLauncher {
   constructor(
     private readonly store: RunStore,
     private readonly bus: RunEventBus,
+    /** Needed to resume runs of a migration through their gate, and for pause/cancel requests. */
+    private readonly controlPlane: ControlPlane | null = null,
   ) {}
 
   /** Resolves with the run id once the run exists (its copy goes on in the background). */
@@ -114,13 +119,21 @@ export class RunLauncher {
       throw new FerryError('FERRY_ILLEGAL_TRANSITION', `run ${runId} is already running in this server`);
     const run = await this.store.getRun(runId);
     if (run === null) throw new FerryError('FERRY_RUN_NOT_FOUND', `there is no run ${runId}`);
+    if (isFinished(run.status) && run.step === 'done')
+      throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${runId} already finished (${run.status})`);
+    const cp = this.controlPlane;
+    if (cp !== null) await clearRunRequest(cp.store, runId);
     const controller = new AbortController();
-    const done = resumeCopyRun({
-      runId,
-      store: this.store,
-      signal: controller.signal,
-      onEvent: (e) => this.bus.publish(e),
-    }).catch(() => null);
+    const hooks = { signal: controller.signal, onEvent: (e: RunEvent) => this.bus.publish(e) };
+    // A migration's run resumes through its gate (license binding, one run at a time).
+    const done: Promise<RunOutcome | null> = (
+      run.migrationId !== null && cp !== null
+        ? resumeMigrationRun(cp, runId, hooks.onEvent, hooks.signal)
+        : resumeCopyRun({ runId, store: this.store, ...hooks })
+    ).catch(async (error: unknown) => {
+      await this.recordFailure(runId, error);
+      return null;
+    });
     this.active.set(runId, { controller, done });
     void done.finally(() => this.active.delete(runId));
   }

@@ -1,13 +1,13 @@
 // Every run writes a log file: `<ferry home>/logs/<run id>.jsonl`, one JSON event per line — the
 // run's structured events (steps, chunks, verification, failures, the final table results) and,
-// every few seconds, a throughput sample (cumulative rows and bytes) for charts. Per-batch progress
+// every ~2 s, a throughput sample (cumulative rows and bytes) for charts. Per-batch progress
 // events are folded into the samples so the file stays small.
 
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent, RunEventListener } from '../engine/events.ts';
 
-const sampleEveryMs = 5000;
+const sampleEveryMs = 2000;
 
 export interface RunLog {
   listener: RunEventListener;

@@ -19,6 +19,7 @@ import type { RunOutcome } from '../engine/execute-run.ts';
 import type { RunStore } from '../engine/run-store.ts';
 import type { JobQueue, RunJob, StopOptions } from '../queue/job-queue.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { companyInitializationHandler } from './company-initialization.ts';
 import { resumeCopyRun } from './copy-runs.ts';
 import { resumeMigrationRun } from './migration-runs.ts';
 
@@ -88,7 +89,19 @@ export class RunWorker {
   }
 
   async start(concurrency = 1): Promise<void> {
-    await this.options.queue.start((job, signal) => this.execute(job, signal), { concurrency });
+    const cp = this.options.controlPlane;
+    await this.options.queue.start((job, signal) => this.execute(job, signal), {
+      concurrency,
+      // With a control plane, the worker also takes company initializations (their lease is the company's).
+      ...(cp === undefined
+        ? {}
+        : {
+            companyInitializations: companyInitializationHandler(cp, {
+              workerId: this.id,
+              leaseMs: this.leaseMs,
+            }),
+          }),
+    });
     this.emit({
       type: 'worker-started',
       worker: this.id,

@@ -5,6 +5,7 @@ import { checksumsEqual } from '../connectors/canonical.ts';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { openSource, openTarget, targetDialectFor } from '../connectors/registry.ts';
 import type { KeyRange } from '../connectors/types.ts';
+import type { TableMappings } from '../domain/table-mappings.ts';
 import type { TableMessage, TableResult } from '../domain/table-result.ts';
 import { integerRanges } from '../engine/chunk-planner.ts';
 import { chunkKey, planMigration, targetTableSchema, type TablePlan } from '../engine/plan.ts';
@@ -16,6 +17,8 @@ export interface VerifyInput {
   to: string;
   tables?: string[];
   exclude?: string[];
+  /** The table mappings the target was loaded with: tables are compared under their target names. */
+  mappings?: TableMappings;
   parallel: number;
   chunkRows: number;
   onTable?: (result: TableResult) => void;
@@ -34,6 +37,7 @@ export async function verifyDatabases(input: VerifyInput): Promise<TableResult[]
       plan: planMigration(await source.listTables(), sourceUrl.dialect, targetDialect, {
         ...(input.tables === undefined ? {} : { tables: input.tables }),
         ...(input.exclude === undefined ? {} : { exclude: input.exclude }),
+        ...(input.mappings === undefined ? {} : { mappings: input.mappings }),
       }),
       targetNames: new Set((await target.listTables()).map((t) => t.name)),
     }));
@@ -48,7 +52,7 @@ export async function verifyDatabases(input: VerifyInput): Promise<TableResult[]
       },
       (table, error) => {
         const result: TableResult = {
-          table: table.source.name,
+          table: table.target.name,
           status: 'failed',
           rowsRead: 0,
           rowsWritten: 0,
@@ -75,7 +79,7 @@ async function verifyTable(
   input: VerifyInput,
 ): Promise<TableResult> {
   const started = Date.now();
-  const base = { table: table.source.name, rowsSkipped: 0, bytes: 0 };
+  const base = { table: table.target.name, rowsSkipped: 0, bytes: 0 };
   if (!table.copy) {
     const messages: TableMessage[] = table.notes.map((n) => ({ level: n.level, text: n.text }));
     return { ...base, status: 'not-migrated', rowsRead: 0, rowsWritten: 0, durationMs: 0, messages };

@@ -104,6 +104,11 @@ export interface BlobStore {
     options?: VerifyOptions,
   ): Promise<VerifyResult>;
   /** Release connections. */
+  /**
+   * Make every blob put so far durable (filesystem: fsync them as a batch). Absent when a put is
+   * durable once it returns (S3). The uploader calls it before recording a batch of outcomes.
+   */
+  sync?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -14,18 +14,8 @@
 
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsCommand,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import { FerryError } from '../domain/errors.ts';
 import type {
   BlobHead,
@@ -41,6 +31,14 @@ import type {
 import { assertBlobKey, SHA256_METADATA } from './blob-store.ts';
 import { withRetry } from './retry.ts';
 import { HashingTap, hexToBase64 } from './sha256.ts';
+
+// The SDK takes about 250 ms to load; loaded on first use so commands that never touch S3 do not pay it.
+const requireModule = createRequire(import.meta.url);
+let loadedSdk: typeof S3Sdk | null = null;
+function s3Sdk(): typeof S3Sdk {
+  loadedSdk ??= requireModule('@aws-sdk/client-s3') as typeof S3Sdk;
+  return loadedSdk;
+}
 
 export interface S3Location {
   bucket: string;
@@ -150,7 +148,8 @@ function tapped(stream: Readable, tap: HashingTap): HashingTap {
 
 export class S3BlobStore implements BlobStore {
   readonly location: string;
-  private readonly client: S3Client;
+  private readonly sdk = s3Sdk();
+  private readonly client: S3Sdk.S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly threshold: number;
@@ -168,7 +167,7 @@ export class S3BlobStore implements BlobStore {
     this.partConcurrency = Math.max(1, options.partConcurrency ?? 4);
     this.partAttempts = options.partAttempts ?? 5;
     this.wholeFileBytes = Math.min(options.wholeFileBytes ?? 1 << 20, this.threshold);
-    this.client = new S3Client({
+    this.client = new this.sdk.S3Client({
       region: where.region,
       ...(where.endpoint === null ? {} : { endpoint: where.endpoint }),
       forcePathStyle: where.forcePathStyle,
@@ -236,7 +235,7 @@ export class S3BlobStore implements BlobStore {
   ): Promise<void> {
     const md5 = createHash('md5').update(bytes).digest();
     const response = await this.client.send(
-      new PutObjectCommand({
+      new this.sdk.PutObjectCommand({
         Bucket: this.bucket,
         Key: objectKey,
         Body: bytes,
@@ -265,7 +264,7 @@ export class S3BlobStore implements BlobStore {
     const sha = createHash('sha256');
     const body = tapped(source.open(), new HashingTap(md5, sha));
     const response = await this.client.send(
-      new PutObjectCommand({
+      new this.sdk.PutObjectCommand({
         Bucket: this.bucket,
         Key: objectKey,
         Body: body,
@@ -296,7 +295,7 @@ export class S3BlobStore implements BlobStore {
     signal?: AbortSignal,
   ): Promise<void> {
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, Metadata: metadata }),
+      new this.sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, Metadata: metadata }),
       { abortSignal: signal },
     );
     const uploadId = created.UploadId;
@@ -315,7 +314,7 @@ export class S3BlobStore implements BlobStore {
               const md5 = createHash('md5');
               const body = tapped(source.open(start, end), new HashingTap(md5));
               const response = await this.client.send(
-                new UploadPartCommand({
+                new this.sdk.UploadPartCommand({
                   Bucket: this.bucket,
                   Key: objectKey,
                   UploadId: uploadId,
@@ -342,7 +341,7 @@ export class S3BlobStore implements BlobStore {
       await Promise.all(Array.from({ length: Math.min(this.partConcurrency, count) }, worker));
       parts.sort((a, b) => a.PartNumber - b.PartNumber);
       const response = await this.client.send(
-        new CompleteMultipartUploadCommand({
+        new this.sdk.CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: objectKey,
           UploadId: uploadId,
@@ -363,7 +362,13 @@ export class S3BlobStore implements BlobStore {
       }
     } catch (error) {
       await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }))
+        .send(
+          new this.sdk.AbortMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            UploadId: uploadId,
+          }),
+        )
         .catch(() => undefined);
       throw error;
     }
@@ -373,7 +378,7 @@ export class S3BlobStore implements BlobStore {
     const objectKey = this.objectKey(key);
     try {
       const response = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }),
+        new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }),
         {
           abortSignal: signal,
         },
@@ -390,7 +395,7 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string, signal?: AbortSignal): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }), {
+      await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }), {
         abortSignal: signal,
       });
     } catch (error) {
@@ -405,7 +410,7 @@ export class S3BlobStore implements BlobStore {
   async list(prefix: string, options: BlobListOptions = {}): Promise<BlobListPage> {
     try {
       const response = await this.client.send(
-        new ListObjectsCommand({
+        new this.sdk.ListObjectsCommand({
           Bucket: this.bucket,
           Prefix: this.prefix + prefix,
           MaxKeys: options.limit ?? 1000,
@@ -434,7 +439,7 @@ export class S3BlobStore implements BlobStore {
     if (options.deep === true) {
       try {
         const response = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+          new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
           { abortSignal: options.signal },
         );
         const hash = createHash('sha256');

@@ -185,7 +185,11 @@ export async function uploadDocuments(options: UploadDocumentsOptions): Promise<
     const batch = pending;
     pending = [];
     lastFlush = Date.now();
-    flushing = flushing.then(() => outcomes.record(sessionId, batch));
+    // Blobs first, then their outcomes: an outcome recorded as uploaded names a durable blob.
+    flushing = flushing.then(async () => {
+      await store.sync?.();
+      await outcomes.record(sessionId, batch);
+    });
     return flushing;
   };
   const settle = async (record: DocumentOutcomeRecord): Promise<void> => {

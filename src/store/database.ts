@@ -3,7 +3,11 @@
 
 import type { ControlPlaneTables } from './control-plane-tables.ts';
 import type { DocumentTables } from './migrations/0004-documents.ts';
+import type { DataQualityTables } from './migrations/0009-data-quality.ts';
+import type { CompanyInitializationTables } from './migrations/0010-company-initializations.ts';
 import type { IncrementalTables } from './migrations/0006-incremental.ts';
+import type { TableMappingTables } from './migrations/0008-table-mappings.ts';
+import type { RunControlTables } from './migrations/0011-run-control.ts';
 import type { UsersTables } from './users-tables.ts';
 
 export interface RunsTable {
@@ -84,4 +88,8 @@ export type StoreDatabase = RunStoreTables &
   ControlPlaneTables &
   DocumentTables &
   UsersTables &
-  IncrementalTables;
+  IncrementalTables &
+  DataQualityTables &
+  TableMappingTables &
+  CompanyInitializationTables &
+  RunControlTables;

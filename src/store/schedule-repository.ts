@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { SchedulesTable } from './control-plane-tables.ts';
 import type { StoreDatabase } from './database.ts';
+import type { RunControlTables } from './migrations/0011-run-control.ts';
 
 export interface ScheduleRecord {
   migrationId: string;
@@ -13,9 +14,15 @@ export interface ScheduleRecord {
   nextRunAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The due time of the last occurrence a scheduler claimed (ISO-8601 UTC), null before the first. */
+  lastRunAt: string | null;
+  /** The run that occurrence started; null when it was skipped. */
+  lastRunId: string | null;
+  /** `started`, or why the occurrence was skipped (e.g. a run is active, the migration is live). */
+  lastOutcome: string | null;
 }
 
-function scheduleFromRow(row: SchedulesTable): ScheduleRecord {
+function scheduleFromRow(row: SchedulesTable & RunControlTables['schedules']): ScheduleRecord {
   return {
     migrationId: row.migration_id,
     cron: row.cron,
@@ -23,6 +30,9 @@ function scheduleFromRow(row: SchedulesTable): ScheduleRecord {
     nextRunAt: row.next_run_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastRunAt: row.last_run_at ?? null,
+    lastRunId: row.last_run_id ?? null,
+    lastOutcome: row.last_outcome ?? null,
   };
 }
 
@@ -82,5 +92,45 @@ export class ScheduleRepository {
       .where('next_run_at', '=', from)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Claims a schedule's occurrence due at `dueAt`: moves next_run_at on to `nextAt` only if it
+   * still is `dueAt`, so of several schedulers exactly one gets true.
+   */
+  async claimOccurrence(
+    migrationId: string,
+    dueAt: string,
+    nextAt: string | null,
+    claimedAt: string,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('schedules')
+      .set({
+        next_run_at: nextAt,
+        last_run_at: dueAt,
+        last_run_id: null,
+        last_outcome: 'claimed',
+        updated_at: claimedAt,
+      })
+      .where('migration_id', '=', migrationId)
+      .where('next_run_at', '=', dueAt)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** What became of the occurrence claimed at `dueAt`: 'started' with its run, or why it was skipped. */
+  async recordOccurrence(
+    migrationId: string,
+    dueAt: string,
+    runId: string | null,
+    outcome: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('schedules')
+      .set({ last_run_id: runId, last_outcome: outcome })
+      .where('migration_id', '=', migrationId)
+      .where('last_run_at', '=', dueAt)
+      .execute();
   }
 }

@@ -3,7 +3,8 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { runChecks } from '../../services/checks.ts';
+import { FerryError } from '../../domain/errors.ts';
+import { applyFix, runChecks } from '../../services/checks.ts';
 import { getMigration } from '../../services/migrations.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 import type { ControlPlaneRoutesDeps } from './migrations.ts';
@@ -44,6 +45,17 @@ const checksReport = z.object({
   blocking: z.boolean().describe('a blocking check failed: runs other than diagnostic cannot start'),
 });
 
+const checkParams = migrationParams.extend({
+  checkId: z.string().min(1).describe('a check id of the profile, e.g. crm.sentry-addon-preferences'),
+});
+
+const fixOutcome = z.object({
+  checkId: z.string(),
+  description: z.string().describe('what the fix did, in words'),
+  changed: z.number().int().describe('rows (or other objects) the fix changed in the source'),
+  after: checkResult.describe('the check run again after the fix'),
+});
+
 export function registerCheckRoutes(app: FastifyInstance, deps: ControlPlaneRoutesDeps): void {
   const cp = deps.controlPlane;
 
@@ -69,6 +81,33 @@ export function registerCheckRoutes(app: FastifyInstance, deps: ControlPlaneRout
         profile: await cp.profiles(migration.profileId),
         ...(only === undefined ? {} : { only }),
       });
+    },
+  );
+
+  app.post(
+    '/api/v1/migrations/:migrationId/checks/:checkId/fix',
+    {
+      schema: {
+        tags: ['checks'],
+        summary:
+          "Apply the fix a check offers to the migration's SOURCE, then run the check again (404: no such check; 400: the check offers no fix)",
+        params: jsonSchema(checkParams),
+        response: { 200: jsonSchema(fixOutcome), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { migrationId, checkId } = request.params as z.infer<typeof checkParams>;
+      const migration = await getMigration(cp, migrationId);
+      const profile = await cp.profiles(migration.profileId);
+      if (!profile.checks.some((c) => c.id === checkId))
+        throw new FerryError(
+          'FERRY_CHECK_NOT_FOUND',
+          `the ${profile.id} profile has no check ${JSON.stringify(checkId)}`,
+          {
+            details: { checkId, profile: profile.id, checks: profile.checks.map((c) => c.id) },
+          },
+        );
+      return applyFix(migration.installationPath, checkId, { profile });
     },
   );
 }

@@ -12,6 +12,7 @@ import {
   showMigration,
   signPlan,
 } from '../../services/migrations.ts';
+import { storedTableMappings } from '../../services/table-mappings.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 import type { ControlPlaneRoutesDeps } from './migrations.ts';
 import {
@@ -64,12 +65,21 @@ export function registerMigrationPlanRoutes(app: FastifyInstance, deps: ControlP
     {
       schema: {
         tags,
-        summary: 'The plan: activities with owner, estimate and deadline, and its signatures',
+        summary:
+          'The plan: activities with owner, estimate and deadline, its signatures, and a summary of the table mappings',
         params: jsonSchema(migrationParams),
         response: { 200: jsonSchema(planView), 401: errorResponses[401], 404: errorResponses[404] },
       },
     },
-    async (request) => (await showMigration(cp, (request.params as MigrationParams).migrationId)).plan,
+    async (request) => {
+      const { migrationId } = request.params as MigrationParams;
+      const mappings = await storedTableMappings(cp, migrationId);
+      return {
+        ...(await showMigration(cp, migrationId)).plan,
+        tableMappings:
+          mappings === null ? null : { updatedAt: mappings.updatedAt, summary: mappings.summary },
+      };
+    },
   );
 
   app.put(

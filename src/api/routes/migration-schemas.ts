@@ -76,6 +76,9 @@ export const scheduleRecord = z.object({
   nextRunAt: z.string().nullable().describe('ISO-8601 UTC; null when the expression has no future run'),
   createdAt: z.string(),
   updatedAt: z.string(),
+  lastRunAt: z.string().nullable().describe('due time of the last occurrence a scheduler claimed'),
+  lastRunId: z.string().nullable().describe('the run it started; null when it was skipped'),
+  lastOutcome: z.string().nullable().describe('`started`, or why the occurrence was skipped'),
 });
 
 export const activeRun = z.object({ id: z.string(), kind: z.string(), status: z.string() });
@@ -85,6 +88,11 @@ export const planView = z.object({
   totalEstimateMinutes: z.number().int(),
   signatures: z.array(signature),
   missing: z.array(partySchema).describe('parties that have not signed yet'),
+  tableMappings: z
+    .object({ updatedAt: z.string(), summary: z.array(z.string()).describe('source → target, in words') })
+    .nullable()
+    .optional()
+    .describe('the table mappings runs plan with (GET …/table-mappings has them in full); null: none'),
 });
 
 /** A migration with everything the management page shows about it. */

@@ -1,4 +1,5 @@
-// /api/v1/runs: start, inspect, follow (Server-Sent Events), resume and cancel copy runs.
+// /api/v1/runs: start, inspect, follow (Server-Sent Events), pause, resume and cancel runs; their
+// table results and throughput samples (for drill-down and charts).
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -9,6 +10,8 @@ import type { RunEventBus } from '../../services/run-events.ts';
 import type { RunLauncher } from '../../services/run-launcher.ts';
 import { runKinds } from '../../domain/migration-rules.ts';
 import type { ControlPlane } from '../../services/control-plane.ts';
+import { listThroughput, requestCancel, requestPause } from '../../services/run-control.ts';
+import { tableStatuses } from '../../domain/table-result.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 
 const runParams = z.object({ runId: z.string().min(1).describe('run id, e.g. run-1a2b3c4d5e') });
@@ -190,11 +193,94 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
   );
 
   app.post(
+    '/api/v1/runs/:runId/pause',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Pause a running run at the next chunk boundary (wherever it executes)',
+        description:
+          'Answers at once; the process executing the run (this server, another one, a worker) stops taking ' +
+          'chunks, lets the chunks in flight finish and checkpoint, and sets the run `paused`. A paused run keeps ' +
+          'its migration (no other run starts) until it is resumed (`POST …/resume`) or cancelled. 409 unless `running`.',
+        params: jsonSchema(runParams),
+        response: {
+          202: jsonSchema(z.object({ runId: z.string(), requested: z.literal('pause') })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      await requestPause(deps.controlPlane.store, runId);
+      return reply.status(202).send({ runId, requested: 'pause' as const });
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:runId/tables',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's table results (drill-down), optionally only those with one status",
+        params: jsonSchema(runParams),
+        querystring: jsonSchema(
+          z.object({ status: z.enum(tableStatuses).optional().describe('only tables with this status') }),
+        ),
+        response: { 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      const { status } = request.query as { status?: string };
+      await summary(runId);
+      const tables = await store.listTableResults(runId);
+      return status === undefined ? tables : tables.filter((t) => t.status === status);
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:runId/throughput',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's throughput samples over time (every ~2 s while it copies), for charts",
+        description:
+          'Each sample: cumulative rows and bytes done, and rows/s and bytes/s over the interval since the previous one.',
+        params: jsonSchema(runParams),
+        response: {
+          200: jsonSchema(
+            z.object({
+              runId: z.string(),
+              samples: z.array(
+                z.object({
+                  seq: z.number(),
+                  at: z.string(),
+                  rowsDone: z.number(),
+                  bytesDone: z.number(),
+                  rowsPerSecond: z.number(),
+                  bytesPerSecond: z.number(),
+                }),
+              ),
+            }),
+          ),
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request) => {
+      const { runId } = request.params as z.infer<typeof runParams>;
+      await summary(runId);
+      return { runId, samples: await listThroughput(deps.controlPlane.store, runId) };
+    },
+  );
+
+  app.post(
     '/api/v1/runs/:runId/resume',
     {
       schema: {
         tags: ['runs'],
-        summary: 'Resume a run from its last checkpoint',
+        summary:
+          'Resume a run (paused, cancelled, failed or abandoned by a killed process) from its last checkpoint',
         params: jsonSchema(runParams),
         response: { 202: jsonSchema(z.object({ runId: z.string() })), ...errorResponses },
       },
@@ -211,17 +297,26 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     {
       schema: {
         tags: ['runs'],
-        summary: 'Stop a run at the next chunk boundary (it stays resumable)',
+        summary:
+          'Cancel a run: a paused one at once, a running one at its next chunk boundary (wherever it executes)',
+        description:
+          '`outcome` is `cancelled` when the run was paused (its migration is released now), or `cancel-requested` ' +
+          'when the process executing it stops it at the next chunk boundary. A cancelled run stays resumable.',
         params: jsonSchema(runParams),
-        response: { 202: jsonSchema(z.object({ runId: z.string() })), ...errorResponses },
+        response: {
+          202: jsonSchema(
+            z.object({ runId: z.string(), outcome: z.enum(['cancelled', 'cancel-requested']) }),
+          ),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       const { runId } = request.params as z.infer<typeof runParams>;
       await summary(runId);
-      if (!launcher.cancel(runId))
-        throw new FerryError('FERRY_ILLEGAL_TRANSITION', `run ${runId} is not running in this server`);
-      return reply.status(202).send({ runId });
+      // Executing here: stop it directly; anywhere else (or paused): through the store.
+      if (launcher.cancel(runId)) return reply.status(202).send({ runId, outcome: 'cancel-requested' });
+      return reply.status(202).send(await requestCancel(deps.controlPlane, runId));
     },
   );
 

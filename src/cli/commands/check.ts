@@ -5,7 +5,10 @@
 import type { Command } from 'commander';
 import type { ChecksReport, CheckResult, FixOutcome } from '../../services/checks.ts';
 import { applyFix, runChecks } from '../../services/checks.ts';
+import { FerryError } from '../../domain/errors.ts';
 import { formatCount, pad, padLeft } from '../format.ts';
+import { checkOperations } from '../remote/check-operations.ts';
+import { assertLocal, withOperations } from '../remote/operations.ts';
 import type { GlobalOptions } from '../run-output.ts';
 
 const outcomeLabel: Record<CheckResult['outcome'], string> = {
@@ -85,31 +88,63 @@ export function registerCheckCommands(program: Command, global: () => GlobalOpti
         'Some checks offer a fix (the output says so). --fix applies it to the SOURCE',
         'database, only when you ask, then checks again; nothing else writes there.',
         '',
-        'INSTALLATION is an installation.yaml, as written by `ferry demo init DIR`.',
+        'INSTALLATION is an installation.yaml, as written by `ferry demo init DIR`. Instead of it,',
+        '--migration ID checks the installation of a migration; that also works with --server URL',
+        '(the server reads the source), while a file argument is always checked on this machine.',
         '',
         'Examples:',
         '  ferry check demo/installation.yaml',
         '  ferry check demo/installation.yaml --json',
         '  ferry check demo/installation.yaml --fix crm.sentry-addon-preferences',
+        '  ferry check --migration m-1a2b3c4d --server https://ferry.example:7070',
       ].join('\n'),
     )
-    .argument('<installation>', 'path to the installation.yaml that describes the on-premises installation')
+    .argument('[installation]', 'path to the installation.yaml that describes the on-premises installation')
+    .option('--migration <id>', "check this migration's installation instead of a file")
     .option('--fix <check-id>', "apply that check's offered fix to the source, then check again")
     .option('--json', 'print the results as one JSON object', false)
-    .action(async (installationArg: string, flags: { fix?: string; json: boolean }) => {
-      const g = global();
-      const json = g.json || flags.json;
-      let fix: FixOutcome | undefined;
-      if (flags.fix !== undefined) {
-        fix = await applyFix(installationArg, flags.fix);
-        if (!json) process.stdout.write(renderFix(fix) + '\n');
-      }
-      const report = await runChecks(installationArg);
-      if (json) {
-        process.stdout.write(JSON.stringify({ type: 'checks', ...report, ...(fix ? { fix } : {}) }) + '\n');
-      } else {
-        process.stdout.write(renderChecks(report, installationArg) + '\n');
-      }
-      process.exitCode = report.blocking ? 1 : 0;
-    });
+    .action(
+      async (
+        installationArg: string | undefined,
+        flags: { migration?: string; fix?: string; json: boolean },
+      ) => {
+        const g = global();
+        const json = g.json || flags.json;
+        if ((installationArg === undefined) === (flags.migration === undefined))
+          throw new FerryError(
+            'FERRY_INVALID_ARGUMENT',
+            'give an installation.yaml or --migration ID (one of them)',
+          );
+        const migrationId = flags.migration;
+        if (migrationId === undefined)
+          assertLocal(
+            g,
+            'check INSTALLATION',
+            'Through a server, check a migration: `ferry check --migration ID`.',
+          );
+        const target = migrationId === undefined ? (installationArg ?? '') : `--migration ${migrationId}`;
+        const { report, fix } =
+          migrationId === undefined
+            ? await checkFile(target, flags.fix)
+            : await withOperations(g, checkOperations, async (ops) => {
+                const fixed = flags.fix === undefined ? undefined : await ops.fix(migrationId, flags.fix);
+                return { fix: fixed, report: await ops.run(migrationId) };
+              });
+        if (fix !== undefined && !json) process.stdout.write(renderFix(fix) + '\n');
+        if (json) {
+          process.stdout.write(JSON.stringify({ type: 'checks', ...report, ...(fix ? { fix } : {}) }) + '\n');
+        } else {
+          process.stdout.write(renderChecks(report, target) + '\n');
+        }
+        process.exitCode = report.blocking ? 1 : 0;
+      },
+    );
+}
+
+async function checkFile(
+  installation: string,
+  fixId: string | undefined,
+): Promise<{ report: ChecksReport; fix: FixOutcome | undefined }> {
+  const fix = fixId === undefined ? undefined : await applyFix(installation, fixId);
+  return { fix, report: await runChecks(installation) };
 }

@@ -7,20 +7,15 @@ import type { TableResult } from '../../domain/table-result.ts';
 import type { RunOutcome } from '../../engine/execute-run.ts';
 import { everyTableVerified } from '../../engine/run-results.ts';
 import type { RunOptions } from '../../engine/run-store.ts';
-import {
-  createCopyRun,
-  defaultRunOptions,
-  planCopy,
-  resumeCopyRun,
-  startCopyRun,
-} from '../../services/copy-runs.ts';
-import { PgBossQueue } from '../../queue/pg-boss-queue.ts';
+import { createCopyRun, defaultRunOptions, planCopy, startCopyRun } from '../../services/copy-runs.ts';
 import { queueRun } from '../../services/run-worker.ts';
 import { verifyDatabases } from '../../services/verify-databases.ts';
 import { openStore } from '../../store/open-store.ts';
-import { registryProfiles, storeLocation } from '../control-plane-session.ts';
-import { resumeMigrationRun } from '../../services/migration-runs.ts';
+import { storeLocation } from '../control-plane-session.ts';
+import { assertLocal, withOperations } from '../remote/operations.ts';
+import { runOperations, type RunDetail } from '../remote/run-operations.ts';
 import { renderReport } from '../report.ts';
+import { registerRunControlCommands, runThroughput, throughputLine } from './run-control.ts';
 import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
 
 function list(value: string): string[] {
@@ -112,6 +107,11 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     )
     .action(async (flags: MigrateFlags) => {
       const g = global();
+      assertLocal(
+        g,
+        'migrate',
+        'It copies between two URLs from this machine; through a server, run a migration: `ferry run MIGRATION --server URL`.',
+      );
       const options: RunOptions = {
         ...defaultRunOptions,
         parallel: flags.parallel,
@@ -126,7 +126,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         else {
           for (const t of plan.tables) {
             process.stdout.write(
-              `-- ${t.source.name}: ~${t.source.estimatedRows} rows, chunking ${t.chunking.kind}${t.copy ? '' : ' (NOT MIGRATED)'}\n`,
+              `-- ${t.target.name}${t.target.name === t.source.name ? '' : ` (from ${t.source.name})`}: ~${t.source.estimatedRows} rows, chunking ${t.chunking.kind}${t.copy ? '' : ' (NOT MIGRATED)'}\n`,
             );
             for (const n of t.notes) process.stdout.write(`--   ${n.level}: ${n.text}\n`);
             for (const s of [...t.ddl.create, ...t.ddl.keys, ...t.ddl.foreignKeys])
@@ -167,39 +167,24 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
     .summary('continue a run that stopped, from its last checkpoint')
     .description(
       'Continue a run that was interrupted (killed, cancelled, failed): finished chunks are kept, a chunk\n' +
-        'that was in flight is deleted on the target and copied again, so nothing is duplicated or missed.',
+        'that was in flight is deleted on the target and copied again, so nothing is duplicated or missed.\n' +
+        'With --server the server resumes it (POST /api/v1/runs/RUN/resume) and this command follows it.',
     )
     .argument('<run>', 'run id, as printed by `ferry migrate` or listed by `ferry runs`')
     .action(async (runId: string) => {
       const g = global();
-      const store = await openStore(storeLocation(g));
-      const progress = progressFor(g);
-      const { signal, dispose } = gracefulSignal();
-      try {
-        const run = await store.getRun(runId);
-        // A migration's run resumes through its gate (license binding, one run at a time).
-        const outcome =
-          run?.migrationId === null || run === null
-            ? await resumeCopyRun({
-                runId,
-                store,
-                onEvent: progress.listener,
-                signal,
-                logDir: join(store.home, 'logs'),
-              })
-            : await resumeMigrationRun(
-                { store, profiles: registryProfiles },
-                runId,
-                progress.listener,
-                signal,
-              );
-        progress.stop();
-        process.exitCode = printOutcome(outcome, g);
-      } finally {
-        progress.stop();
-        dispose();
-        await store.close();
-      }
+      await withOperations(g, runOperations, async (ops) => {
+        const progress = progressFor(g);
+        const { signal, dispose } = gracefulSignal();
+        try {
+          const outcome = await ops.resume(runId, progress.listener, signal);
+          progress.stop();
+          process.exitCode = printOutcome(outcome, g);
+        } finally {
+          progress.stop();
+          dispose();
+        }
+      });
     });
 
   program
@@ -227,6 +212,7 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
         parallel: number;
       }) => {
         const g = global();
+        assertLocal(g, 'verify', 'It compares two databases this machine reaches; leave out --server.');
         const results: TableResult[] = await verifyDatabases({
           from: flags.from,
           to: flags.to,
@@ -252,45 +238,87 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
       },
     );
 
-  program
+  const runs = program
     .command('runs')
-    .summary('list recent runs in this Ferry home')
+    .summary('list, inspect, pause, resume and cancel runs (locally or with --server)')
+    .description(
+      'Without a subcommand: the recent runs. `ferry runs show RUN` gives one run with its table results;\n' +
+        '`ferry runs pause RUN` stops it at the next chunk boundary as `paused` (it keeps its migration);\n' +
+        '`ferry runs resume RUN` continues it from its checkpoint; `ferry runs cancel RUN` ends it\n' +
+        '(it stays resumable with `ferry resume`). They work wherever the run executes (another terminal, a\n' +
+        'server, a worker): the request goes through the store.',
+    );
+
+  runs
+    .command('list', { isDefault: true })
+    .summary('recent runs, newest first')
     .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
     .action(async (flags: { limit: number }) => {
       const g = global();
-      const store = await openStore(storeLocation(g));
-      try {
-        const runs = await store.listRuns(flags.limit);
+      await withOperations(g, runOperations, async (ops) => {
+        const list = await ops.list(flags.limit);
         if (g.json) {
-          process.stdout.write(
-            JSON.stringify(
-              runs.map((r) => ({
-                id: r.id,
-                kind: r.kind,
-                status: r.status,
-                step: r.step,
-                source: r.sourceLocation,
-                target: r.targetLocation,
-                createdAt: r.createdAt,
-                finishedAt: r.finishedAt,
-                lease: r.lease ?? null,
-              })),
-            ) + '\n',
-          );
-        } else {
-          for (const r of runs)
-            process.stdout.write(
-              `${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.sourceLocation} → ${r.targetLocation}` +
-                (r.lease == null ? '' : `  [worker ${r.lease.owner} ${r.lease.version ?? ''}]`) +
-                '\n',
-            );
-          if (runs.length === 0)
-            process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
+          process.stdout.write(JSON.stringify(list) + '\n');
+          return;
         }
-      } finally {
-        await store.close();
-      }
+        for (const r of list)
+          process.stdout.write(
+            `${r.id}  ${r.status.padEnd(24)} ${r.createdAt}  ${r.source} → ${r.target}` +
+              (r.lease == null ? '' : `  [worker ${r.lease.owner} ${r.lease.version ?? ''}]`) +
+              '\n',
+          );
+        if (list.length === 0)
+          process.stdout.write('no runs yet: start one with `ferry migrate --from URL --to URL`\n');
+      });
     });
+
+  runs
+    .command('show')
+    .summary('one run: status, step, times, error, and its table results')
+    .argument('<run>', 'run id')
+    .action(async (runId: string) => {
+      const g = global();
+      await withOperations(g, runOperations, async (ops) => {
+        const run = await ops.show(runId);
+        const throughput = await runThroughput(g, runId);
+        if (g.json) process.stdout.write(JSON.stringify({ type: 'run', ...run, throughput }) + '\n');
+        else process.stdout.write([...runDetailLines(run), throughputLine(throughput)].join('\n') + '\n');
+      });
+    });
+
+  runs
+    .command('cancel')
+    .summary('stop a run at the next chunk boundary (a paused run is cancelled at once)')
+    .argument('<run>', 'run id')
+    .action(async (runId: string) => {
+      const g = global();
+      await withOperations(g, runOperations, async (ops) => {
+        const answer = await ops.cancel(runId);
+        if (g.json) process.stdout.write(JSON.stringify({ type: 'run-cancel', ...answer }) + '\n');
+        else
+          process.stdout.write(
+            answer.outcome === 'cancelled'
+              ? `Run ${runId} cancelled.\n`
+              : `Run ${runId} stops at the next chunk boundary (watch it with: ferry runs show ${runId}).\n`,
+          );
+      });
+    });
+
+  registerRunControlCommands(runs, global);
+}
+
+/** `ferry runs show`: the run's facts, then the usual report of its tables. */
+function runDetailLines(run: RunDetail): string[] {
+  return [
+    `Run ${run.id} (${run.kind}): ${run.status}, step ${run.step}`,
+    `  source    ${run.source}`,
+    `  target    ${run.target}`,
+    `  created   ${run.createdAt}; started ${run.startedAt ?? 'not yet'}; finished ${run.finishedAt ?? 'not yet'}`,
+    `  chunks    ${run.chunks.verified} of ${run.chunks.total} verified`,
+    ...(run.error === null ? [] : [`  error     ${run.error.message} [${run.error.code}]`]),
+    '',
+    renderReport('Tables', run.tables),
+  ];
 }
 
 /** `ferry migrate --queue`: create the run (status queued) and submit it to the workers' queue. */
@@ -302,6 +330,7 @@ async function queueCopyRun(flags: MigrateFlags, options: RunOptions, g: GlobalO
     );
   const store = await openStore(storeLocation(g));
   try {
+    const { PgBossQueue } = await import('../../queue/pg-boss-queue.ts');
     const queue = await PgBossQueue.open({ url: g.store, supervise: false });
     try {
       const run = await createCopyRun({ from: flags.from, to: flags.to, options, store });

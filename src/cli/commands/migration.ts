@@ -4,33 +4,14 @@ import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import { describePhase, migrationPhases } from '../../domain/migration-phase.ts';
 import { isParty, type Party } from '../../domain/migration-rules.ts';
-import { chooseCompanies, listCompanies } from '../../services/companies.ts';
-import type { ControlPlane } from '../../services/control-plane.ts';
-import {
-  abandon,
-  goLive,
-  pausePhase,
-  resetCloudData,
-  resumePhase,
-} from '../../services/migration-lifecycle.ts';
-import {
-  addChecklistItem,
-  approve,
-  createMigration,
-  listChecklist,
-  listMigrations,
-  recordChecklistResult,
-  setPlan,
-  showMigration,
-  signPlan,
-} from '../../services/migrations.ts';
-import { getRuntimeKey, resetRuntimeKey } from '../../services/runtime-keys.ts';
-import { clearSchedule, getSchedule, setSchedule } from '../../services/schedules.ts';
-import { checkForUpdate } from '../../services/update-check.ts';
 import { formatBytes, formatCount, pad } from '../format.ts';
-import { print, withControlPlane } from '../control-plane-session.ts';
+import { print } from '../control-plane-session.ts';
+import { migrationOperations, type PhaseAction } from '../remote/migration-operations.ts';
+import { withOperations } from '../remote/operations.ts';
 import { checklistLines, phaseLine, viewLines } from '../migration-view.ts';
 import type { GlobalOptions } from '../run-output.ts';
+import { planMappingLines, planTableMappings, registerTableMappingCommand } from './table-mappings.ts';
+import { registerCompanyInitializationCommands } from './companies.ts';
 
 function party(value: string): Party {
   if (!isParty(value))
@@ -87,8 +68,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
         tenantDocuments?: string;
       }) => {
         const g = global();
-        await withControlPlane(g, async (cp) => {
-          const v = await createMigration(cp, {
+        await withOperations(g, migrationOperations, async (ops) => {
+          const v = await ops.create({
             installationPath: f.installation,
             profileId: f.profile,
             tenantId: f.tenant,
@@ -109,8 +90,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const v = await showMigration(cp, id);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const v = await ops.show(id);
         print(g, { type: 'migration', ...v }, viewLines(v));
       });
     });
@@ -120,8 +101,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .summary('every migration in this store')
     .action(async () => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const all = await listMigrations(cp);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const all = await ops.list();
         print(
           g,
           { type: 'migrations', migrations: all },
@@ -161,10 +142,9 @@ export function registerMigrationCommands(program: Command, global: () => Global
             'FERRY_INVALID_ARGUMENT',
             `give every --activity its own --owner, --estimate and --deadline (got ${n} activities, ${f.owner.length} owners, ${f.estimate.length} estimates, ${f.deadline.length} deadlines)`,
           );
-        await withControlPlane(g, async (cp) => {
+        await withOperations(g, migrationOperations, async (ops) => {
           if (n > 0 || f.replace) {
-            const r = await setPlan(
-              cp,
+            const r = await ops.changePlan(
               id,
               f.activity.map((activity, i) => ({
                 activity,
@@ -179,12 +159,12 @@ export function registerMigrationCommands(program: Command, global: () => Global
                 `ferry: the plan changed, so its ${r.signaturesCleared} signature(s) were cleared\n`,
               );
           }
-          const v = await showMigration(cp, id);
-          print(
-            g,
-            { type: 'plan', migrationId: id, ...v.plan },
-            viewLines(v).slice(7, 9 + v.plan.activities.length),
-          );
+          const v = await ops.show(id);
+          const tableMappings = await planTableMappings(g, id);
+          print(g, { type: 'plan', migrationId: id, ...v.plan, tableMappings }, [
+            ...viewLines(v).slice(7, 9 + v.plan.activities.length),
+            ...planMappingLines(tableMappings),
+          ]);
         });
       },
     );
@@ -197,8 +177,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .requiredOption('--name <name>', 'the person signing')
     .action(async (id: string, f: { party: Party; name: string }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await signPlan(cp, id, f.party, f.name);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const r = await ops.signPlan(id, f.party, f.name);
         print(g, { type: 'signature', document: 'plan', migrationId: id, ...r }, [
           `Plan signed for the ${r.signature.party} by ${r.signature.name} at ${r.signature.signedAt}.`,
           r.missing.length === 0
@@ -230,16 +210,15 @@ export function registerMigrationCommands(program: Command, global: () => Global
         );
       if (f.pass !== undefined && f.fail !== undefined)
         throw new FerryError('FERRY_INVALID_ARGUMENT', 'give --pass or --fail, not both');
-      await withControlPlane(g, async (cp) => {
-        if (f.add !== undefined) await addChecklistItem(cp, id, f.add);
+      await withOperations(g, migrationOperations, async (ops) => {
+        if (f.add !== undefined) await ops.addChecklistItem(id, f.add);
         const decided = (f.pass ?? f.fail ?? '')
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
         let cleared = 0;
         for (const itemId of decided) {
-          const r = await recordChecklistResult(
-            cp,
+          const r = await ops.recordChecklistResult(
             id,
             itemId,
             f.pass !== undefined ? 'passed' : 'failed',
@@ -249,7 +228,7 @@ export function registerMigrationCommands(program: Command, global: () => Global
         }
         if (!g.json && cleared > 0)
           process.stderr.write('ferry: the checklist changed, so the approval signatures were cleared\n');
-        const items = await listChecklist(cp, id);
+        const items = await ops.checklist(id);
         const open = items.filter((i) => i.status !== 'passed').length;
         print(g, { type: 'checklist', migrationId: id, items }, [
           `Checklist of ${id}: ${items.length - open} of ${items.length} passed`,
@@ -266,8 +245,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .requiredOption('--name <name>', 'the person signing')
     .action(async (id: string, f: { party: Party; name: string }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await approve(cp, id, f.party, f.name);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const r = await ops.approve(id, f.party, f.name);
         print(g, { type: 'signature', document: 'approval', migrationId: id, ...r }, [
           `Approval signed for the ${r.signature.party} by ${r.signature.name} at ${r.signature.signedAt}.`,
           r.missing.length === 0
@@ -277,38 +256,30 @@ export function registerMigrationCommands(program: Command, global: () => Global
       });
     });
 
-  const lifecycle: [string, string, (cp: ControlPlane, id: string) => Promise<unknown>, string][] = [
+  const lifecycle: [PhaseAction, string, string][] = [
     [
       'go-live',
       'after a successful final run: tenant running, source archived read-only; nothing runs afterwards',
-      goLive,
       'is live: the tenant is running and the source is kept as a read-only archive',
     ],
-    [
-      'abandon',
-      'give the migration up for good: unfreezes the source, archives the tenant',
-      abandon,
-      'is abandoned',
-    ],
-    ['pause', 'put the migration on hold (no run may start)', pausePhase, 'is paused'],
-    ['resume-phase', 'continue a paused migration in the phase it was paused from', resumePhase, 'continues'],
+    ['abandon', 'give the migration up for good: unfreezes the source, archives the tenant', 'is abandoned'],
+    ['pause', 'put the migration on hold (no run may start)', 'is paused'],
+    ['resume-phase', 'continue a paused migration in the phase it was paused from', 'continues'],
     [
       'reset-cloud-data',
       "wipe the tenant's database and documents and start the data migration over; the migration stays",
-      resetCloudData,
       'has an empty tenant again',
     ],
   ];
-  for (const [name, summary, action, done] of lifecycle) {
+  for (const [name, summary, done] of lifecycle) {
     migration
       .command(name)
       .summary(summary)
       .argument('<migration>', 'migration id')
       .action(async (id: string) => {
         const g = global();
-        await withControlPlane(g, async (cp) => {
-          const result = await action(cp, id);
-          const m = await showMigration(cp, id);
+        await withOperations(g, migrationOperations, async (ops) => {
+          const { result, view: m } = await ops.phaseAction(name, id);
           print(
             g,
             { type: 'migration', action: name, result, ...m },
@@ -322,17 +293,22 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .command('schedule')
     .summary('run incremental migrations on a cron schedule; shows the next run time')
     .description(
-      'Examples:\n  ferry migration schedule M --cron "0 2 * * *"   (02:00 every day)\n  ferry migration schedule M --clear',
+      'Without --cron: shows the schedule, its next run time and what its last occurrence did.\n' +
+        'Due occurrences are started by `ferry serve` and `ferry worker` (each once, however many run);\n' +
+        'an occurrence is skipped (and says why) while another run is active or the migration is live.\n' +
+        'Examples:\n  ferry migration schedule M --cron "0 2 * * *"   (02:00 every day)\n' +
+        '  ferry migration schedule M --cron "*/30 * * * * *"   (six fields: every 30 seconds)\n' +
+        '  ferry migration schedule M --clear',
     )
     .argument('<migration>', 'migration id')
-    .option('--cron <expression>', 'five-field cron expression')
+    .option('--cron <expression>', 'cron expression: five fields, or six with seconds first')
     .option('--time-zone <zone>', 'IANA time zone the expression is read in', 'UTC')
     .option('--clear', 'remove the schedule', false)
     .action(async (id: string, f: { cron?: string; timeZone: string; clear: boolean }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
+      await withOperations(g, migrationOperations, async (ops) => {
         if (f.clear) {
-          const removed = await clearSchedule(cp, id);
+          const removed = await ops.clearSchedule(id);
           return print(
             g,
             { type: 'schedule', migrationId: id, schedule: null, removed },
@@ -340,15 +316,16 @@ export function registerMigrationCommands(program: Command, global: () => Global
           );
         }
         const s =
-          f.cron === undefined
-            ? await getSchedule(cp, id)
-            : await setSchedule(cp, id, f.cron, { timeZone: f.timeZone });
+          f.cron === undefined ? await ops.schedule(id) : await ops.setSchedule(id, f.cron, f.timeZone);
         print(
           g,
           { type: 'schedule', migrationId: id, schedule: s },
           s === null
             ? `${id} has no schedule; set one with --cron "0 2 * * *".`
-            : `Schedule of ${id}: ${s.cron} (${s.timeZone}); next run ${s.nextRunAt ?? 'never'}.`,
+            : `Schedule of ${id}: ${s.cron} (${s.timeZone}); next run ${s.nextRunAt ?? 'never'}.` +
+                (s.lastRunAt == null
+                  ? ' No scheduled run yet.'
+                  : `\nLast scheduled run (due ${s.lastRunAt}): ${s.lastRunId ?? '-'} ${s.lastOutcome ?? ''}`.trimEnd()),
         );
       });
     });
@@ -364,25 +341,19 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .option('--reset', 'issue a new key; the old one stops working immediately', false)
     .action(async (id: string, f: { reset: boolean }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = f.reset ? await resetRuntimeKey(cp, id) : await getRuntimeKey(cp, id);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const r = await ops.runtimeKey(id, { reset: f.reset });
         print(
           g,
-          {
-            type: 'runtime-key',
-            migrationId: id,
-            key: r.key,
-            hint: r.record.hint,
-            createdAt: r.record.createdAt,
-          },
+          { type: 'runtime-key', migrationId: id, key: r.key, hint: r.hint, createdAt: r.createdAt },
           r.key === null
-            ? `Runtime key of ${id}: …${r.record.hint}, created ${r.record.createdAt}. It was shown once; use --reset for a new one.`
+            ? `Runtime key of ${id}: …${r.hint}, created ${r.createdAt}. It was shown once; use --reset for a new one.`
             : [`Runtime key of ${id} (shown once — store it now):`, r.key],
         );
       });
     });
 
-  migration
+  const companiesCommand = migration
     .command('companies')
     .summary('the companies in the source, each with its estimated size; choose which a run takes')
     .argument('<migration>', 'migration id')
@@ -390,18 +361,17 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .option('--all', 'take every company', false)
     .action(async (id: string, f: { select?: string; all: boolean }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        if (f.all) await chooseCompanies(cp, id, null);
+      await withOperations(g, migrationOperations, async (ops) => {
+        if (f.all) await ops.chooseCompanies(id, null);
         else if (f.select !== undefined)
-          await chooseCompanies(
-            cp,
+          await ops.chooseCompanies(
             id,
             f.select
               .split(',')
               .map((s) => s.trim())
               .filter((s) => s !== ''),
           );
-        const companies = await listCompanies(cp, id);
+        const companies = await ops.companies(id);
         print(
           g,
           { type: 'companies', migrationId: id, companies },
@@ -413,13 +383,24 @@ export function registerMigrationCommands(program: Command, global: () => Global
       });
     });
 
+  registerCompanyInitializationCommands(companiesCommand, global);
+
+  registerTableMappingCommand(migration, global);
+
   migration
     .command('check-update')
     .summary("compare a worker's version with the control plane's")
+    .description(
+      'Locally the control plane is this Ferry; with --server it is the server’s version, checked for\n' +
+        'MIGRATION (the API asks per migration, so name it then).',
+    )
+    .argument('[migration]', 'migration id (needed with --server)')
     .requiredOption('--worker-version <version>', 'the version the worker reports, e.g. 0.1.0')
-    .action((f: { workerVersion: string }) => {
+    .action(async (id: string | undefined, f: { workerVersion: string }) => {
       const g = global();
-      const r = checkForUpdate(f.workerVersion);
-      print(g, { type: 'update-check', ...r }, r.message);
+      await withOperations(g, migrationOperations, async (ops) => {
+        const r = await ops.checkForUpdate(f.workerVersion, id);
+        print(g, { type: 'update-check', ...r }, r.message);
+      });
     });
 }

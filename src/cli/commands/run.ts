@@ -9,11 +9,13 @@ import {
   enableChangeTracking,
 } from '../../services/incremental-runs.ts';
 import { readInstallation } from '../../services/installation-file.ts';
-import { startMigrationRun } from '../../services/migration-runs.ts';
 import { getMigration } from '../../services/migrations.ts';
 import { print, withControlPlane } from '../control-plane-session.ts';
+import { assertLocal, withOperations } from '../remote/operations.ts';
+import { runOperations } from '../remote/run-operations.ts';
 import { gracefulSignal, progressFor, type GlobalOptions } from '../run-output.ts';
 import { printOutcome } from './migrate.ts';
+import { printSetupChecklistOfRun } from './sanitize.ts';
 
 function parseKind(value: string): RunKind {
   if (isRunKind(value)) return value;
@@ -36,19 +38,25 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
         '  full        the live first migration: freezes the source, loads the tenant\n' +
         '  final       after approval: freezes the source, reloads the tenant (overwrites tenant-side edits)\n' +
         'Blocking pre-migration checks stop every run but a diagnostic (`ferry check` lists them).\n' +
-        'Exit code 0 only when every table verified.',
+        'Exit code 0 only when every table verified.\n\n' +
+        'With --server URL (or $FERRY_SERVER) the run executes in that server (`ferry serve`); this command\n' +
+        'follows its progress live and prints the same report. Ctrl-C asks the server to stop the run at the\n' +
+        'next chunk boundary.',
     )
     .argument('<migration>', 'migration id')
     .option('--kind <kind>', `one of ${runKinds.join(', ')}`, parseKind)
     .option('--parallel <n>', 'chunks copied at once', (v) => Number(v))
     .action(async (migrationId: string, flags: { kind?: RunKind; parallel?: number }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
+      await withOperations(g, runOperations, async (ops) => {
         const progress = progressFor(g);
         const { signal, dispose } = gracefulSignal();
         try {
-          const outcome = await startMigrationRun({
-            cp,
+          const {
+            outcome,
+            documents: d,
+            error,
+          } = await ops.start({
             migrationId,
             ...(flags.kind === undefined ? {} : { kind: flags.kind }),
             ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
@@ -64,7 +72,9 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
           });
           progress.stop();
           process.exitCode = printOutcome(outcome, g);
-          const d = outcome.documents;
+          if (error !== null || outcome.status === 'failed') process.exitCode = 1;
+          if (error !== null && !g.json)
+            process.stderr.write(`ferry: run ${outcome.runId}: ${error.message} [${error.code}]\n`);
           if (d !== null && !g.json) {
             process.stdout.write(
               `\nDocuments: ${d.outcomes.uploaded.files} uploaded, ${d.outcomes.unchanged.files} unchanged, ` +
@@ -79,6 +89,10 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
             );
           }
           if (d !== null && d.failed.length > 0) process.exitCode = 1;
+          // What did not reach the tenant and what to set up instead (`ferry setup-checklist RUN`).
+          await printSetupChecklistOfRun(g, outcome.runId).catch((e: unknown) => {
+            process.stderr.write(`ferry: setup checklist unavailable: ${(e as Error).message}\n`);
+          });
         } finally {
           progress.stop();
           dispose();
@@ -102,6 +116,11 @@ export function registerTrackChangesCommand(program: Command, global: () => Glob
     .option('--status', 'show whether tracking is installed and where the log stands', false)
     .action(async (migrationId: string, flags: { disable: boolean; status: boolean }) => {
       const g = global();
+      assertLocal(
+        g,
+        'track-changes',
+        'Run it on a machine that reaches the source database, with --home/--store.',
+      );
       await withControlPlane(g, async (cp) => {
         const installation = await readInstallation((await getMigration(cp, migrationId)).installationPath);
         if (flags.disable) await disableChangeTracking(installation.database);

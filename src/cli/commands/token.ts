@@ -1,10 +1,12 @@
 // `ferry token …`: operator tokens for the HTTP API (bearer tokens), shown once and stored hashed.
 
 import type { Command } from 'commander';
-import { createOperatorToken, listOperatorTokens, revokeOperatorToken } from '../../services/tokens.ts';
+import { createOperatorToken } from '../../services/tokens.ts';
 import { pad } from '../format.ts';
 import type { GlobalOptions } from '../run-output.ts';
 import { print, withControlPlane } from '../control-plane-session.ts';
+import { assertLocal, withOperations } from '../remote/operations.ts';
+import { tokenOperations } from '../remote/token-operations.ts';
 
 export function registerTokenCommands(program: Command, global: () => GlobalOptions): void {
   const token = program
@@ -12,7 +14,10 @@ export function registerTokenCommands(program: Command, global: () => GlobalOpti
     .summary('create, list and revoke operator tokens for the HTTP API')
     .description(
       'Every API request needs an operator token: `Authorization: Bearer <token>`. A token is shown once,\n' +
-        'when it is created; Ferry keeps only its sha256. Revoking one refuses it at once.',
+        'when it is created; Ferry keeps only its sha256. Revoking one refuses it at once.\n\n' +
+        '`token create` works on the store itself (on the server’s machine: --home/--store of `ferry serve`),\n' +
+        'because it is how the first token comes to exist. `list` and `revoke` also work with --server.\n' +
+        'Pass a token to the CLI in $FERRY_TOKEN rather than --token, so it stays out of shell history.',
     );
 
   token
@@ -21,6 +26,11 @@ export function registerTokenCommands(program: Command, global: () => GlobalOpti
     .requiredOption('--name <name>', 'who or what uses it, e.g. "ci" or "Vera Vendor"')
     .action(async (f: { name: string }) => {
       const g = global();
+      assertLocal(
+        g,
+        'token create',
+        'Create tokens on the server’s machine, against the store `ferry serve` uses: `ferry --home DIR token create --name NAME` (or --store postgres://…).',
+      );
       await withControlPlane(g, async (cp) => {
         const r = await createOperatorToken(cp, f.name);
         print(g, { type: 'token', token: r.token, ...r.record }, [
@@ -35,8 +45,8 @@ export function registerTokenCommands(program: Command, global: () => GlobalOpti
     .summary('every token: id, name, created, last used, revoked')
     .action(async () => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const tokens = await listOperatorTokens(cp);
+      await withOperations(g, tokenOperations, async (ops) => {
+        const tokens = await ops.list();
         print(
           g,
           { type: 'tokens', tokens },
@@ -56,8 +66,8 @@ export function registerTokenCommands(program: Command, global: () => GlobalOpti
     .argument('<id>', 'token id, as `ferry token list` shows it')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        await revokeOperatorToken(cp, id);
+      await withOperations(g, tokenOperations, async (ops) => {
+        await ops.revoke(id);
         print(g, { type: 'token-revoked', id }, `Token ${id} revoked.`);
       });
     });

@@ -4,20 +4,15 @@
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import { type UsersReadiness } from '../../services/user-readiness.ts';
-import { listUserMappings, mapUser, unmapUser } from '../../services/user-mappings.ts';
-import { assignPlan, type PlanTarget } from '../../services/user-plans.ts';
-import { listDuplicateUsernames, setUsername, type UsernameChoice } from '../../services/usernames.ts';
-import { listUsers, refreshUsers, type MigrationUser } from '../../services/users.ts';
-import {
-  getUserEmailOptions,
-  sendUserEmails,
-  setUserEmailOptions,
-  type UserEmailOptions,
-  type UserEmailOptionsPatch,
-} from '../../services/welcome-emails.ts';
+import type { PlanTarget } from '../../services/user-plans.ts';
+import type { UsernameChoice } from '../../services/usernames.ts';
+import type { MigrationUser } from '../../services/users.ts';
+import type { UserEmailOptions, UserEmailOptionsPatch } from '../../services/welcome-emails.ts';
 import { pad } from '../format.ts';
 import type { GlobalOptions } from '../run-output.ts';
-import { print, withControlPlane } from '../control-plane-session.ts';
+import { print } from '../control-plane-session.ts';
+import { withOperations } from '../remote/operations.ts';
+import { usersOperations } from '../remote/users-operations.ts';
 
 const MAX_CELL = 40;
 
@@ -110,8 +105,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .option('--filter <text>', 'only users with every word of TEXT in a shown field (case-insensitive)')
     .action(async (id: string, f: { filter?: string }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const list = await listUsers(cp, id, f.filter === undefined ? {} : { filter: f.filter });
+      await withOperations(g, usersOperations, async (ops) => {
+        const list = await ops.list(id, f.filter);
         print(g, { type: 'users', ...list }, [
           ...(list.users.length === 0 ? [`no user matches "${f.filter ?? ''}"`] : userRows(list.users)),
           `${list.users.length} of ${list.total} users shown. Plans: ${list.plans.join(', ')}, none.`,
@@ -136,8 +131,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
       if ((f.user === undefined) === (f.filter === undefined))
         throw new FerryError('FERRY_INVALID_ARGUMENT', 'give exactly one of --user ID or --filter TEXT');
       const target: PlanTarget = f.user === undefined ? { filter: f.filter ?? '' } : { userId: f.user };
-      await withControlPlane(g, async (cp) => {
-        const r = await assignPlan(cp, id, target, f.plan);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.assignPlan(id, target, f.plan);
         print(g, { type: 'user-plans', ...r }, [
           `${r.matched} user(s) matched; ${r.changed} now have plan ${r.plan ?? 'none'}${r.plan === null ? ' (cannot log in)' : ''}.`,
           ...userRows(r.users),
@@ -168,8 +163,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
       } else {
         choice = { email: f.email ?? '' };
       }
-      await withControlPlane(g, async (cp) => {
-        const r = await setUsername(cp, id, f.user, choice);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.setUsername(id, f.user, choice);
         print(g, { type: 'username', ...r }, [
           `User ${r.user.id} (${r.user.name}) logs in as ${r.user.username ?? '-'}.`,
           ...readinessLines(id, r.readiness),
@@ -183,8 +178,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await listDuplicateUsernames(cp, id);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.duplicates(id);
         const lines =
           r.duplicates.length === 0
             ? ['No duplicate usernames.']
@@ -227,9 +222,9 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
           ...(f.migrator === undefined ? {} : { migratorEmail: f.migrator === 'none' ? null : f.migrator }),
           ...(f.smtp === undefined ? {} : { smtpUrl: f.smtp === 'none' ? null : f.smtp }),
         };
-        await withControlPlane(g, async (cp) => {
+        await withOperations(g, usersOperations, async (ops) => {
           const changed = Object.keys(patch).length > 0;
-          const o = changed ? await setUserEmailOptions(cp, id, patch) : await getUserEmailOptions(cp, id);
+          const o = changed ? await ops.setEmailOptions(id, patch) : await ops.emailOptions(id);
           print(g, { type: 'user-email-options', ...o }, [
             `Emails of migration ${id}${changed ? ' (saved)' : ''}:`,
             ...optionsLines(o),
@@ -244,8 +239,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await sendUserEmails(cp, id);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.sendEmails(id);
         const w = r.welcome;
         print(g, { type: 'user-emails-sent', ...r }, [
           w === null
@@ -265,8 +260,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await refreshUsers(cp, id);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.refresh(id);
         print(g, { type: 'users-refreshed', ...r }, [
           `${r.total} users loaded; ${r.added.length} new${r.added.length > 0 ? ` (${r.added.join(', ')})` : ''}, ` +
             `${r.removed.length} gone${r.removed.length > 0 ? ` (${r.removed.join(', ')})` : ''}.`,
@@ -283,8 +278,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .requiredOption('--identity <email>', 'the cloud identity (its email address or id)')
     .action(async (id: string, f: { user: string; identity: string }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await mapUser(cp, id, f.user, f.identity);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.map(id, f.user, f.identity);
         print(
           g,
           { type: 'user-mapping', ...r },
@@ -302,8 +297,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .requiredOption('--user <id>', 'the on-premises user’s id')
     .action(async (id: string, f: { user: string }) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const r = await unmapUser(cp, id, f.user);
+      await withOperations(g, usersOperations, async (ops) => {
+        const r = await ops.unmap(id, f.user);
         print(
           g,
           { type: 'user-unmapped', userId: f.user, ...r },
@@ -320,8 +315,8 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      await withControlPlane(g, async (cp) => {
-        const mappings = await listUserMappings(cp, id);
+      await withOperations(g, usersOperations, async (ops) => {
+        const mappings = await ops.mappings(id);
         print(
           g,
           { type: 'user-mappings', migrationId: id, mappings },

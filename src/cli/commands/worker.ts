@@ -4,9 +4,12 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
-import { PgBossQueue } from '../../queue/pg-boss-queue.ts';
+import type { PgBossQueue } from '../../queue/pg-boss-queue.ts';
 import { defaultLeaseMs, RunWorker, type WorkerEvent } from '../../services/run-worker.ts';
 import { controlPlaneVersion } from '../../services/update-check.ts';
+import { RunEventBus } from '../../services/run-events.ts';
+import { RunLauncher } from '../../services/run-launcher.ts';
+import { startScheduler } from './serve.ts';
 import { openStore } from '../../store/open-store.ts';
 import { registryProfiles, storeLocation } from '../control-plane-session.ts';
 import type { GlobalOptions } from '../run-output.ts';
@@ -17,6 +20,7 @@ interface WorkerFlags {
   leaseSeconds: number;
   pollSeconds: number;
   stopTimeoutSeconds: number;
+  scheduler: boolean;
 }
 
 function positiveNumber(name: string, min: number) {
@@ -93,6 +97,7 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
         'Example:\n  ferry worker --store postgres://ferry@db.internal/ferry --concurrency 2 --worker-id "$(hostname)-1"',
     )
     .option('--concurrency <n>', 'runs executed at once', positiveInt('--concurrency'), 1)
+    .option('--no-scheduler', 'do not start scheduled runs in this worker')
     .option('--worker-id <name>', 'this worker’s name in leases and logs (default HOST-PID)')
     .option(
       '--lease-seconds <s>',
@@ -136,7 +141,8 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
             'FERRY_INVALID_ARGUMENT',
             'ferry worker needs a PostgreSQL store (postgres://…)',
           );
-        queue = await PgBossQueue.open({
+        const { PgBossQueue: Queue } = await import('../../queue/pg-boss-queue.ts');
+        queue = await Queue.open({
           url: g.store,
           pollingIntervalSeconds: flags.pollSeconds,
           onError: (error) => print({ type: 'run-error', worker: workerId, runId: '', ...queueError(error) }),
@@ -169,11 +175,20 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
+      // Scheduled runs start in this worker too (each occurrence once across servers and workers).
+      const cp = { store, profiles: registryProfiles };
+      const launcher = new RunLauncher(store, new RunEventBus(), cp);
+      const scheduler = flags.scheduler ? startScheduler(cp, launcher, g) : null;
       try {
         await worker.start(flags.concurrency);
         await stopRequested;
-        await worker.stop({ graceful: true, timeoutMs: flags.stopTimeoutSeconds * 1000 });
+        await scheduler?.stop();
+        await Promise.all([
+          worker.stop({ graceful: true, timeoutMs: flags.stopTimeoutSeconds * 1000 }),
+          launcher.shutdown(),
+        ]);
       } finally {
+        await scheduler?.stop();
         await store.close();
       }
       process.exitCode = 0;

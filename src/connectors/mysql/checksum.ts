@@ -1,8 +1,8 @@
 // checksum(): {rows, sum} of a key range, equal to checksumOf(rows read by read()).
 //
 // Computed inside the server when every column's canonical text can be produced in SQL: the row is
-// serialised with CONCAT(…, tab, …) exactly as canonical.ts does (NULL → \N, '\' doubled, tab → \t,
-// bytes → \x + lower-case hex), hashed with MD5, and the first 16 hex digits summed as unsigned
+// serialised with CONCAT(…, tab, …) exactly as canonical.ts does (NULL → \N, '\' doubled, tab, LF
+// and CR → \t, \n, \r, bytes → \\x + lower-case hex), hashed with MD5, and the first 16 hex digits summed as unsigned
 // 64-bit integers (SUM over DECIMAL is exact in MySQL).
 //
 // Falls back to streaming read() through ChecksumAccumulator when:
@@ -25,8 +25,12 @@ const BACKSLASH = "'\\\\'";
 const TWO_BACKSLASHES = "'\\\\\\\\'";
 const TAB = "'\\t'";
 const ESCAPED_TAB = "'\\\\t'";
+const LF = "'\\n'";
+const ESCAPED_LF = "'\\\\n'";
+const CR = "'\\r'";
+const ESCAPED_CR = "'\\\\r'";
 const NULL_TEXT = "'\\\\N'";
-const HEX_PREFIX = "'\\\\x'";
+const HEX_PREFIX = "'\\\\\\\\x'";
 const HASHED_ROW = 1n << 100n;
 
 function trimmedFraction(text: string, fractionDigits: number): string {
@@ -55,7 +59,10 @@ export function canonicalSql(column: ColumnSchema): string | null {
     case 'set':
     case 'json':
       // As bytes: byte-wise REPLACE is cheaper than the collation-aware one, and the bytes are UTF-8.
-      return `REPLACE(REPLACE(CAST(CONVERT(${q} USING utf8mb4) AS BINARY), ${BACKSLASH}, ${TWO_BACKSLASHES}), ${TAB}, ${ESCAPED_TAB})`;
+      return (
+        `REPLACE(REPLACE(REPLACE(REPLACE(CAST(CONVERT(${q} USING utf8mb4) AS BINARY), ` +
+        `${BACKSLASH}, ${TWO_BACKSLASHES}), ${TAB}, ${ESCAPED_TAB}), ${LF}, ${ESCAPED_LF}), ${CR}, ${ESCAPED_CR})`
+      );
     case 'binary':
       return `CONCAT(${HEX_PREFIX}, LOWER(HEX(${q})))`;
     case 'date':

@@ -134,9 +134,12 @@ export function decoderFor(column: ColumnLike): CellDecoder {
   return decoders[codecOf(column)];
 }
 
-/** Escape as canonical.ts `serialiseCell` does: '\' doubled, tab as '\t'. */
+/** Escape as canonical.ts `serialiseCell` does: '\' doubled; tab, LF, CR as '\t', '\n', '\r'. */
 function escaped(sql: string): string {
-  return `replace(replace(${sql}, '\\', '\\\\'), E'\\t', '\\t')`;
+  return (
+    `replace(replace(replace(replace(${sql}, '\\', '\\\\'), ` +
+    `E'\\t', '\\t'), E'\\n', '\\n'), E'\\r', '\\r')`
+  );
 }
 
 /**
@@ -161,7 +164,7 @@ export function serialisedCellSql(column: ColumnLike, qualifier = ''): string | 
     case 'bool':
       return `CASE WHEN ${c} THEN '1' WHEN NOT ${c} THEN '0' END`;
     case 'bytea':
-      return `'\\x' || encode(${c}, 'hex')`;
+      return `'\\\\x' || encode(${c}, 'hex')`;
     case 'timestamptz':
       return `CASE WHEN right(${c}::text, 3) = '+00' THEN left(${c}::text, -3) || 'Z' ELSE ${c}::text END`;
     case 'float4':

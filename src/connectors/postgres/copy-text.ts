@@ -2,7 +2,8 @@
 // encoding canonical cells for COPY FROM. Rows end with '\n', fields are separated by '\t', NULL is
 // '\N', and '\', newline, CR and tab inside a value are backslash-escaped.
 
-import type { Row } from '../types.ts';
+import { escapeText, type ChecksumAccumulator } from '../canonical.ts';
+import type { LogicalType, Row } from '../types.ts';
 
 const NEWLINE = 0x0a;
 
@@ -53,16 +54,6 @@ export function unescapeField(field: string): string {
   return out + field.slice(from);
 }
 
-const ESCAPE_ALL = /[\\\t\n\r]/g;
-const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** COPY text escaping of a value. indexOf is much faster than a regular expression on long text. */
-function escapeText(text: string): string {
-  return text.indexOf('\\') < 0 && text.indexOf('\t') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0
-    ? text
-    : text.replace(ESCAPE_ALL, (c) => escapes[c]!);
-}
-
 const TAB = 0x09;
 const BACKSLASH = 0x5c;
 
@@ -71,11 +62,20 @@ const BACKSLASH = 0x5c;
  * '\N', Buffer → '\\x' + hex (COPY turns '\\' into the '\' of bytea's hex input), text escaped.
  * The hot path of writing: the only per-cell allocation is the escaped copy of a text that needs
  * it. The buffer starts at the size of the previous batch, so it rarely has to grow.
+ *
+ * A COPY text line is exactly a row's canonical serialisation (canonical.ts), so when `checksum` is
+ * given each row's line is hashed straight from the buffer: no second serialisation of the row.
  */
 export class CopyEncoder {
   private capacity = 1 << 16;
 
-  encode(rows: readonly Row[]): Buffer {
+  /**
+   * @param plain per column, true when its canonical text can never hold '\', tab, LF or CR
+   *   (numbers, dates, times, UUIDs, bits: see `isPlainText`), so escaping is skipped for it.
+   */
+  constructor(private readonly plain: readonly boolean[] = []) {}
+
+  encode(rows: readonly Row[], checksum?: ChecksumAccumulator): Buffer {
     let buf = Buffer.allocUnsafe(this.capacity);
     let o = 0;
     const ensure = (need: number) => {
@@ -85,6 +85,7 @@ export class CopyEncoder {
       buf = bigger;
     };
     for (const row of rows) {
+      const lineStart = o;
       const n = row.length;
       for (let i = 0; i < n; i++) {
         const cell = row[i];
@@ -94,7 +95,7 @@ export class CopyEncoder {
           buf[o++] = BACKSLASH;
           buf[o++] = 0x4e; // N
         } else if (typeof cell === 'string') {
-          const text = escapeText(cell);
+          const text = this.plain[i] === true ? cell : escapeText(cell);
           ensure(text.length * 3 + 1);
           if (i > 0) buf[o++] = TAB;
           o += buf.write(text, o);
@@ -108,10 +109,30 @@ export class CopyEncoder {
         }
       }
       ensure(1);
+      checksum?.addSerialised(buf.subarray(lineStart, o));
       buf[o++] = 0x0a;
     }
     this.capacity = Math.max(1 << 16, o + (o >> 3));
     return buf.subarray(0, o);
+  }
+}
+
+/** True when canonical text of `type` never needs COPY escaping (no '\', tab, LF or CR in it). */
+export function isPlainText(type: LogicalType): boolean {
+  switch (type.kind) {
+    case 'integer':
+    case 'decimal':
+    case 'float':
+    case 'boolean':
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'year':
+    case 'bit':
+    case 'uuid':
+      return true;
+    default:
+      return false;
   }
 }
 

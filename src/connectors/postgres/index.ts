@@ -1,6 +1,7 @@
 // The PostgreSQL connector: source and target. Tables live in the URL's schema (`?schema=`,
 // default `public`); a target creates the schema when it does not exist.
 
+import type { ChecksumAccumulator } from '../canonical.ts';
 import { isChangeTrackingTable } from '../change-log-keys.ts';
 import type {
   Cell,
@@ -24,6 +25,7 @@ import { postgresSourceDialect, postgresTargetDialect, qualifiedName, quoteIdent
 import { integerKeyBounds, listTables } from './introspect.ts';
 import { countRows, deleteKeys, readKeys } from './key-set.ts';
 import { readRows } from './read.ts';
+import { insertMissingRows, updateCells } from './repair-writes.ts';
 import { deleteRange, dropTables, execute, writeRows } from './write.ts';
 
 /** Parallel COPY writers per target; PostgreSQL scales well past this on ordinary hardware. */
@@ -107,12 +109,25 @@ class PostgresConnection implements TargetConnection {
     columns: string[],
     batches: AsyncIterable<RowBatch>,
     signal?: AbortSignal,
+    checksum?: ChecksumAccumulator,
   ): Promise<WriteResult> {
-    return writeRows(this.session, table, columns, batches, signal);
+    return writeRows(this.session, table, columns, batches, signal, checksum);
   }
 
   deleteRange(table: TargetTableDef, range: KeyRange): Promise<number> {
     return deleteRange(this.session, table, range);
+  }
+
+  updateCells(table: TableSchema, key: string[], columns: string[], rows: Cell[][]): Promise<number> {
+    return updateCells(this.session, table, key, columns, rows);
+  }
+
+  insertMissingRows(
+    base: { table: TableSchema; key: string[] },
+    companion: { table: TableSchema; key: string[] },
+    values: Record<string, Cell>,
+  ): Promise<number> {
+    return insertMissingRows(this.session, base, companion, values);
   }
 
   close(): Promise<void> {

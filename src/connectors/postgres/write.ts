@@ -5,9 +5,10 @@
 import { once } from 'node:events';
 import { from as copyFrom } from 'pg-copy-streams';
 import { FerryError } from '../../domain/errors.ts';
+import type { ChecksumAccumulator } from '../canonical.ts';
 import type { KeyRange, RowBatch, TargetTableDef, WriteResult } from '../types.ts';
 import { queryError, sqlState, type PgSession } from './connection.ts';
-import { CopyEncoder } from './copy-text.ts';
+import { CopyEncoder, isPlainText } from './copy-text.ts';
 import { qualifiedName, quoteIdentifier } from './dialect.ts';
 import { boundParameter, rangeSql } from './key-range.ts';
 import { tableError } from './read.ts';
@@ -82,12 +83,18 @@ export async function writeRows(
   columns: string[],
   batches: AsyncIterable<RowBatch>,
   signal?: AbortSignal,
+  checksum?: ChecksumAccumulator,
 ): Promise<WriteResult> {
   const { client } = session;
   signal?.throwIfAborted();
   const target = qualifiedName(session.schema, table.name);
   const copySql = `COPY ${target} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`;
-  const encoder = new CopyEncoder();
+  const encoder = new CopyEncoder(
+    columns.map((name) => {
+      const def = table.columns.find((c) => c.name === name);
+      return def !== undefined && isPlainText(def.type);
+    }),
+  );
   let rowsWritten = 0;
   let bytes = 0;
   try {
@@ -116,7 +123,7 @@ export async function writeRows(
       if (batch.rows.length === 0) continue;
       rowsWritten += batch.rows.length;
       bytes += batch.bytes;
-      if (!stream.write(encoder.encode(batch.rows))) {
+      if (!stream.write(encoder.encode(batch.rows, checksum))) {
         await Promise.race([once(stream, 'drain'), done]);
       }
     }

@@ -3,6 +3,7 @@
 // the shared contract.
 
 import { FerryError } from '../../domain/errors.ts';
+import type { ChecksumAccumulator } from '../canonical.ts';
 import { isChangeTrackingTable } from '../change-log-keys.ts';
 import type {
   Cell,
@@ -27,6 +28,7 @@ import { affinityOf, quoteIdentifier, sqliteSourceDialect, sqliteTargetDialect }
 import { listTables } from './introspect.ts';
 import { countRows, deleteKeys, readKeys } from './key-set.ts';
 import { readRange } from './read.ts';
+import { insertMissingRows, updateCells } from './repair-writes.ts';
 import { InsertCache, deleteRows, writeRows } from './write.ts';
 
 export class SqliteConnection implements TargetConnection {
@@ -147,12 +149,25 @@ export class SqliteConnection implements TargetConnection {
     columns: string[],
     batches: AsyncIterable<RowBatch>,
     signal?: AbortSignal,
+    checksum?: ChecksumAccumulator,
   ): Promise<WriteResult> {
-    return writeRows(this.db, this.inserts, table, columns, batches, signal);
+    return writeRows(this.db, this.inserts, table, columns, batches, signal, checksum);
   }
 
   async deleteRange(table: TargetTableDef, range: KeyRange): Promise<number> {
     return deleteRows(this.db, table, range);
+  }
+
+  async updateCells(table: TableSchema, key: string[], columns: string[], rows: Cell[][]): Promise<number> {
+    return updateCells(this.db, table, key, columns, rows);
+  }
+
+  async insertMissingRows(
+    base: { table: TableSchema; key: string[] },
+    companion: { table: TableSchema; key: string[] },
+    values: Record<string, Cell>,
+  ): Promise<number> {
+    return insertMissingRows(this.db, base, companion, values);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@
 // for which that conversion is exact). The next batch is pulled only after the previous one is
 // inserted (backpressure). Generated columns are skipped: SQLite computes them.
 
-import { rowBytes } from '../canonical.ts';
+import { rowBytes, type ChecksumAccumulator } from '../canonical.ts';
 import { FerryError } from '../../domain/errors.ts';
 import type { Cell, KeyRange, RowBatch, TargetTableDef, WriteResult } from '../types.ts';
 import type { SqliteDatabase } from './connection.ts';
@@ -47,6 +47,7 @@ export async function writeRows(
   columns: string[],
   batches: AsyncIterable<RowBatch>,
   signal?: AbortSignal,
+  checksum?: ChecksumAccumulator,
 ): Promise<WriteResult> {
   const defs = columnsByName(table.name, table.columns, columns);
   const written = defs
@@ -85,6 +86,7 @@ export async function writeRows(
             db,
           );
         }
+        checksum?.add(row);
         rowsWritten++;
       }
       bytes += batch.bytes > 0 ? batch.bytes : batch.rows.reduce((n, r) => n + rowBytes(r), 0);

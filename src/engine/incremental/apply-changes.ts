@@ -60,7 +60,7 @@ export async function copyInto(
       ctx.onEvent({
         type: 'progress',
         runId: ctx.runId,
-        table: plan.source.name,
+        table: plan.target.name,
         rows: batch.rows.length,
         bytes: batch.bytes,
       });
@@ -102,7 +102,7 @@ export async function applyTableChanges(
   chunk: ChunkRecord,
   { source, target }: SessionPair,
 ): Promise<void> {
-  const table = plan.source.name;
+  const table = plan.target.name;
   const consumed = progress?.consumedPosition == null ? -1n : BigInt(progress.consumedPosition);
   let rowsDeleted = progress?.rowsDeleted ?? 0;
   const counts: CopyCounts = {

@@ -15,7 +15,7 @@
 
 import type { Cell, SourceConnection, TargetConnection } from '../../connectors/types.ts';
 import { FerryError } from '../../domain/errors.ts';
-import type { RunStatus } from '../../domain/run-status.ts';
+import { chunkSignal, isPauseRequest, type RunStatus } from '../../domain/run-status.ts';
 import { emptyChunk } from '../copy-chunks.ts';
 import type { RunEventListener } from '../events.ts';
 import type { RunOutcome } from '../execute-run.ts';
@@ -66,7 +66,7 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
     if (chunks.length === 0) {
       await store.insertChunks(
         run.id,
-        copyable.map((t) => emptyChunk(t.source.name, 0, null, null)),
+        copyable.map((t) => emptyChunk(t.target.name, 0, null, null)),
       );
       chunks = await store.listChunks(run.id);
     }
@@ -77,7 +77,7 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
       source: run.sourceLocation,
       target: run.targetLocation,
       tables: copyable.map((t) => ({
-        name: t.source.name,
+        name: t.target.name,
         estimatedRows: t.source.estimatedRows,
         estimatedBytes: t.source.estimatedBytes,
         doneRows: 0,
@@ -111,7 +111,15 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
     }
 
     const progress = new Map((await incremental.listTableProgress(run.id)).map((p) => [p.table, p]));
-    const ctx: ApplyContext = { runId: run.id, store, incremental, options: run.options, signal, onEvent };
+    // A pause or cancel lets the batches in flight finish; only other aborts reach them.
+    const ctx: ApplyContext = {
+      runId: run.id,
+      store,
+      incremental,
+      options: run.options,
+      signal: chunkSignal(signal),
+      onEvent,
+    };
     const writers = Math.max(1, Math.min(run.options.parallel, main.target.maxConcurrentWriters));
     const chunkOf = (table: string) => chunks.find((c) => c.table === table)!;
 
@@ -120,7 +128,7 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
       writers,
       (task) =>
         slots.with(async (sessions) => {
-          const table = task.plan.source.name;
+          const table = task.plan.target.name;
           const chunk = chunkOf(table);
           if (task.kind === 'reconcile') {
             const counts = emptyCounts();
@@ -169,11 +177,11 @@ export async function executeIncrementalRun(options: IncrementalExecuteOptions):
           });
           onEvent({ type: 'chunk-verified', runId: run.id, table, chunk: chunk.index, ok: v.ok });
         }),
-      (task, error) => fail(task.plan.source.name, error),
+      (task, error) => fail(task.plan.target.name, error),
       () => signal.aborted,
     );
     failures.throwIfFatal();
-    if (signal.aborted) return await finish('cancelled');
+    if (signal.aborted) return await finish(isPauseRequest(signal) ? 'paused' : 'cancelled');
     return await finish(null);
   } catch (error) {
     await markRunFailed(store, run.id, error);

@@ -11,6 +11,7 @@ import {
   currentVersion,
   invalidCharacterIds,
   invalidCharacterVariants,
+  missingCompanionIds,
   missingDocumentIds,
   oldVersion,
   problemUsers,
@@ -49,6 +50,7 @@ const count = (ctx: GenerationContext, table: string): number => crmRowCounts[ct
 
 /** Rows `generateRows(table)` yields for this context. */
 export function rowCount(table: string, ctx: GenerationContext): number {
+  if (table === 'company_extensions') return count(ctx, 'companies') - plantedMissingCompanions(ctx).size;
   if (table !== 'user_emails') return count(ctx, table);
   const users = count(ctx, 'users');
   const missing = ctx.problems['licensed-user-without-valid-email'] ? 1 : 0;
@@ -204,6 +206,24 @@ function* companies(ctx: GenerationContext): Generator<GeneratedRow> {
       orNull(rng, JSON.stringify(settings)),
       instant(rng),
     ];
+  }
+}
+
+/** One extension row per company, but for the companies planted without one. */
+function* companyExtensions(ctx: GenerationContext): Generator<GeneratedRow> {
+  const rng = new Random(ctx.seed, 'company_extensions');
+  const missing = plantedMissingCompanions(ctx);
+  const users = count(ctx, 'users');
+  for (let id = 1; id <= count(ctx, 'companies'); id++) {
+    // Drawn for every company, so a company's values do not depend on which ones are missing.
+    const row: GeneratedRow = [
+      id,
+      rng.pick(['enterprise', 'mid-market', 'small-business', 'public-sector']),
+      rng.chance(0.3),
+      orNull(rng, rng.int(1, users)),
+      orNull(rng, paragraph(rng, 20, 200)),
+    ];
+    if (!missing.has(id)) yield row;
   }
 }
 
@@ -387,6 +407,7 @@ function* auditLog(ctx: GenerationContext): Generator<GeneratedRow> {
 const generators: Record<string, (ctx: GenerationContext) => Generator<GeneratedRow>> = {
   user_groups: userGroups,
   companies,
+  company_extensions: companyExtensions,
   persons,
   users,
   user_emails: userEmails,
@@ -409,6 +430,11 @@ export function generateRows(table: string, ctx: GenerationContext): Generator<G
   const generator = generators[table];
   if (generator === undefined) throw new Error(`no generator for CRM table ${table}`);
   return generator(ctx);
+}
+
+/** Company ids planted without their `company_extensions` row in this context. */
+export function plantedMissingCompanions(ctx: GenerationContext): Set<number> {
+  return new Set(ctx.problems['missing-companion-records'] ? missingCompanionIds(ctx.size) : []);
 }
 
 /** Document ids planted as missing from the archive in this context. */

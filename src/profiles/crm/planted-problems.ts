@@ -13,6 +13,7 @@ export type PlantedProblemId =
   | 'sentry-addon-preferences'
   | 'invalid-characters'
   | 'documents-missing-from-archive'
+  | 'missing-companion-records'
   | 'old-version';
 
 export const plantedProblemIds: readonly PlantedProblemId[] = [
@@ -23,6 +24,7 @@ export const plantedProblemIds: readonly PlantedProblemId[] = [
   'sentry-addon-preferences',
   'invalid-characters',
   'documents-missing-from-archive',
+  'missing-companion-records',
   'old-version',
 ];
 
@@ -88,11 +90,17 @@ export const invalidCharacterColumns = [
   { table: 'appointments', column: 'title' },
 ] as const;
 
-const perSize: Record<CrmSize, { invalidPerColumn: number; missingDocuments: number; sentry: number }> = {
-  small: { invalidPerColumn: 3, missingDocuments: 5, sentry: 4 },
-  medium: { invalidPerColumn: 20, missingDocuments: 25, sentry: 10 },
-  large: { invalidPerColumn: 100, missingDocuments: 100, sentry: 20 },
+const perSize: Record<
+  CrmSize,
+  { invalidPerColumn: number; missingDocuments: number; sentry: number; missingCompanions: number }
+> = {
+  small: { invalidPerColumn: 3, missingDocuments: 5, sentry: 4, missingCompanions: 4 },
+  medium: { invalidPerColumn: 20, missingDocuments: 25, sentry: 10, missingCompanions: 30 },
+  large: { invalidPerColumn: 100, missingDocuments: 100, sentry: 20, missingCompanions: 150 },
 };
+
+/** The companion (extension) table the CRM expects for every row of its base table. */
+export const companionTable = { base: 'companies', companion: 'company_extensions' } as const;
 
 export function invalidCharacterIds(size: CrmSize, table: string): number[] {
   const n = crmRowCounts[size][table] ?? 0;
@@ -101,6 +109,11 @@ export function invalidCharacterIds(size: CrmSize, table: string): number[] {
 
 export function missingDocumentIds(size: CrmSize): number[] {
   return spreadIds(crmRowCounts[size].documents ?? 0, perSize[size].missingDocuments, 2);
+}
+
+/** Company ids planted without their `company_extensions` row. */
+export function missingCompanionIds(size: CrmSize): number[] {
+  return spreadIds(crmRowCounts[size].companies ?? 0, perSize[size].missingCompanions, 4);
 }
 
 export function sentryPreferenceIds(size: CrmSize): number[] {
@@ -163,6 +176,13 @@ export function plantedProblems(size: CrmSize, option?: ProblemsOption): Planted
       unit: 'documents',
       where: { documents: perSize[size].missingDocuments },
       description: 'documents rows whose file is not in the archive',
+    },
+    {
+      id: 'missing-companion-records',
+      count: perSize[size].missingCompanions,
+      unit: 'rows',
+      where: { [companionTable.companion]: perSize[size].missingCompanions },
+      description: `${companionTable.base} rows without their ${companionTable.companion} (extension) row`,
     },
     {
       id: 'old-version',

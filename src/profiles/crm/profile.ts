@@ -1,10 +1,12 @@
 // The reference CRM's application profile: what Ferry knows about the CRM that `ferry demo init`
 // generates (src/profiles/crm/): its checks, users, license, version, freeze, company layout, the
-// tables it does not migrate and the parallel-phase checklist. docs/profiles.md walks through it.
+// tables it does not migrate, its companion (extension) tables and the parallel-phase checklist. docs/profiles.md walks through it.
 
 import { excludedRuleFor } from '../common-checks.ts';
-import type { ApplicationProfile, CompaniesHook, ExcludedTable } from '../profile.ts';
+import type { ApplicationProfile, CompaniesHook, CompanionTable, ExcludedTable } from '../profile.ts';
 import { crmChecks } from './checks/index.ts';
+import { crmDataUpgrade } from './data-upgrade.ts';
+import { initializeCrmCompany } from './company-initialization.ts';
 import { crmFreeze, crmLicense, crmVersion } from './hooks.ts';
 import { readCrmReferencedDocuments } from '../../storage/crm-referenced-documents.ts';
 import { crmUsers } from './users.ts';
@@ -15,6 +17,18 @@ const excludedTables: ExcludedTable[] = [
     reason:
       "Permissions are defined by the cloud service's roles; on-premises role permissions do not apply there.",
     setup: 'Assign the cloud roles to users in the tenant administration.',
+  },
+];
+
+/**
+ * Every company has an extension row keyed by its id; the CRM's company card does not open without
+ * one. `ferry repair-companions` inserts missing ones in the tenant with these values.
+ */
+const companionTables: CompanionTable[] = [
+  {
+    base: 'companies',
+    companion: 'company_extensions',
+    defaults: { segment: 'unassigned', newsletter: '0', account_manager_id: null, notes: null },
   },
 ];
 
@@ -36,6 +50,7 @@ const companies: CompaniesHook = {
   sharedTables() {
     return [];
   },
+  initialize: initializeCrmCompany,
 };
 
 export const crmProfile: ApplicationProfile = {
@@ -43,12 +58,12 @@ export const crmProfile: ApplicationProfile = {
   title: 'Ferry CRM (reference application)',
   version: crmVersion,
   license: crmLicense,
-  checks: crmChecks(excludedTables),
+  checks: crmChecks(excludedTables, companionTables),
   users: crmUsers,
   freeze: crmFreeze,
   companies,
   excludedTables,
-  companionTables: [],
+  companionTables,
   checklist: [
     { id: 'users-log-in', title: 'Users log in with their email usernames and plans', owner: 'customer' },
     { id: 'data-complete', title: 'Companies, persons and appointments are complete', owner: 'customer' },
@@ -63,4 +78,5 @@ export const crmProfile: ApplicationProfile = {
   ],
   // The `documents` table references files in the archive by path, size and sha256.
   documents: { referenced: (ctx) => readCrmReferencedDocuments(ctx.source, ctx.signal) },
+  dataUpgrade: crmDataUpgrade,
 };

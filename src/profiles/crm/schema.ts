@@ -2,7 +2,10 @@
 // DDL (ddl-sqlite.ts, ddl-mysql.ts, ddl-postgres.ts) maps these column types to native types.
 //
 // Every table has a primary key except `audit_log`. `role_permissions` is a permission table that a
-// migration does not carry. Column names `order` and `Display Name` exercise identifier quoting.
+// migration does not carry. `company_extensions` is the companion (extension) table of `companies`:
+// one row per company, keyed by the company's id, which the application expects to exist (the
+// generator plants companies without one; `ferry repair-companions` inserts them in the tenant).
+// Column names `order` and `Display Name` exercise identifier quoting.
 
 export type CrmColumnType =
   | { kind: 'bigint' }
@@ -88,6 +91,18 @@ export const crmTables: readonly CrmTable[] = [
     ],
     primaryKey: ['id'],
     indexes: [{ name: 'companies_name', columns: ['name'] }],
+  },
+  {
+    name: 'company_extensions',
+    columns: [
+      col('company_id', bigint),
+      col('segment', varchar(40)),
+      col('newsletter', bool),
+      col('account_manager_id', bigint, true),
+      col('notes', varchar(400), true),
+    ],
+    primaryKey: ['company_id'],
+    indexes: [],
   },
   {
     name: 'persons',
@@ -289,6 +304,7 @@ export const crmRowCounts: Record<CrmSize, Record<string, number>> = {
   small: {
     user_groups: 6,
     companies: 200,
+    company_extensions: 0, // derived from companies, see rowCount
     persons: 1000,
     users: 50,
     user_emails: 0, // derived from users, see userEmailCount
@@ -308,6 +324,7 @@ export const crmRowCounts: Record<CrmSize, Record<string, number>> = {
   medium: {
     user_groups: 12,
     companies: 15_000,
+    company_extensions: 0, // derived from companies, see rowCount
     persons: 80_000,
     users: 400,
     user_emails: 0,
@@ -327,6 +344,7 @@ export const crmRowCounts: Record<CrmSize, Record<string, number>> = {
   large: {
     user_groups: 30,
     companies: 200_000,
+    company_extensions: 0, // derived from companies, see rowCount
     persons: 1_000_000,
     users: 2_000,
     user_emails: 0,

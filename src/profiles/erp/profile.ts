@@ -5,6 +5,7 @@
 import type { ApplicationProfile, ExcludedTable } from '../profile.ts';
 import { erpChecks } from './checks.ts';
 import { erpCompanies } from './companies.ts';
+import { initializeErpCompany } from './company-initialization.ts';
 import { erpFreeze, erpLicense, erpUsers, erpVersion } from './hooks.ts';
 
 const excludedTables: ExcludedTable[] = [
@@ -29,7 +30,7 @@ export const erpProfile: ApplicationProfile = {
   checks: erpChecks(excludedTables),
   users: erpUsers,
   freeze: erpFreeze,
-  companies: erpCompanies(excludedTables),
+  companies: { ...erpCompanies(excludedTables), initialize: initializeErpCompany },
   excludedTables,
   companionTables: [],
   checklist: [

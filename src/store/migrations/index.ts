@@ -9,6 +9,10 @@ import { documentsMigration } from './0004-documents.ts';
 import { runRequestsMigration } from './0005-run-requests.ts';
 import { incrementalMigration } from './0006-incremental.ts';
 import { runLeasesMigration } from './0007-run-leases.ts';
+import { tableMappingsMigration } from './0008-table-mappings.ts';
+import { dataQualityMigration } from './0009-data-quality.ts';
+import { runControlMigration } from './0011-run-control.ts';
+import { companyInitializationsMigration } from './0010-company-initializations.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
@@ -18,6 +22,10 @@ const migrations: Record<string, Migration> = {
   '0005_run_requests': runRequestsMigration,
   '0006_incremental': incrementalMigration,
   '0007_run_leases': runLeasesMigration,
+  '0008_table_mappings': tableMappingsMigration,
+  '0009_data_quality': dataQualityMigration,
+  '0010_company_initializations': companyInitializationsMigration,
+  '0011_run_control': runControlMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -109,12 +109,13 @@ void describe('CRM row generator', () => {
         'sentry-addon-preferences',
         'invalid-characters',
         'documents-missing-from-archive',
+        'missing-companion-records',
         'old-version',
       ],
     );
     assert.deepEqual(plantedProblems('small', false), []);
     assert.ok(!plantedProblems('small', { 'old-version': false }).some((p) => p.id === 'old-version'));
-    assert.equal(plantedProblems('small', { 'old-version': false }).length, 7);
+    assert.equal(plantedProblems('small', { 'old-version': false }).length, 8);
   });
 });
 

@@ -1,8 +1,13 @@
 // The reference CRM's pre-migration checks, in the order `ferry check` shows them: one per rule of
 // seed 000 and one per problem the generator plants (see `crmCheckForProblem`).
 
-import { excludedTablesCheck, invalidCharactersCheck, versionCheck } from '../../common-checks.ts';
-import type { CheckDefinition, ExcludedTable } from '../../profile.ts';
+import {
+  excludedTablesCheck,
+  invalidCharactersCheck,
+  missingCompanionsCheck,
+  versionCheck,
+} from '../../common-checks.ts';
+import type { CheckDefinition, CompanionTable, ExcludedTable } from '../../profile.ts';
 import { crmVersion } from '../hooks.ts';
 import type { PlantedProblemId } from '../planted-problems.ts';
 import {
@@ -18,7 +23,10 @@ import {
   usersOnTravel,
 } from './users.ts';
 
-export function crmChecks(excludedTables: readonly ExcludedTable[]): CheckDefinition[] {
+export function crmChecks(
+  excludedTables: readonly ExcludedTable[],
+  companionTables: readonly CompanionTable[],
+): CheckDefinition[] {
   return [
     versionCheck('crm', 'CRM', crmVersion),
     duplicateUserEmails,
@@ -28,6 +36,7 @@ export function crmChecks(excludedTables: readonly ExcludedTable[]): CheckDefini
     activeSatellites,
     sentryAddonPreferences,
     invalidCharactersCheck('crm'),
+    missingCompanionsCheck('crm', companionTables),
     documentsMissing,
     excludedTablesCheck('crm', excludedTables),
     customizations,
@@ -44,4 +53,5 @@ export const crmCheckForProblem: Record<PlantedProblemId, string> = {
   'sentry-addon-preferences': 'crm.sentry-addon-preferences',
   'invalid-characters': 'crm.invalid-characters',
   'documents-missing-from-archive': 'crm.documents-missing',
+  'missing-companion-records': 'crm.missing-companion-records',
 };

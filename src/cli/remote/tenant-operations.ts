@@ -1,0 +1,51 @@
+// What `ferry tenants …` does, locally (the store) or through a Ferry server (/api/v1/tenants):
+// the tenants with their state, locations (without passwords) and the migrations into each.
+
+import { FerryError } from '../../domain/errors.ts';
+import { migrationsRepo, type ControlPlane } from '../../services/control-plane.ts';
+import { tenantView } from '../../services/tenants.ts';
+import type { TenantRecord } from '../../store/migration-repository.ts';
+import type { ApiClient } from './api-client.ts';
+import type { OperationsFactory } from './operations.ts';
+
+export interface TenantWithMigrations extends TenantRecord {
+  /** Oldest first; at most one is not abandoned. */
+  migrations: { id: string; phase: string }[];
+}
+
+export interface TenantOperations {
+  list(): Promise<TenantWithMigrations[]>;
+  show(tenantId: string): Promise<TenantWithMigrations>;
+}
+
+function local(cp: ControlPlane): TenantOperations {
+  const repo = migrationsRepo(cp);
+  const describe = async (tenant: TenantRecord): Promise<TenantWithMigrations> => ({
+    ...tenantView(tenant),
+    migrations: (await repo.migrationsOfTenant(tenant.id)).map((m) => ({ id: m.id, phase: m.phase })),
+  });
+  return {
+    async list() {
+      const ids = [...new Set((await repo.listMigrations()).map((m) => m.tenantId))].sort();
+      const tenants = await Promise.all(ids.map((id) => repo.getTenant(id)));
+      return Promise.all(tenants.filter((t): t is TenantRecord => t !== null).map(describe));
+    },
+    async show(tenantId) {
+      const tenant = await repo.getTenant(tenantId);
+      if (tenant === null)
+        throw new FerryError('FERRY_TENANT_NOT_FOUND', `there is no tenant "${tenantId}" in this store`, {
+          details: { tenantId },
+        });
+      return describe(tenant);
+    },
+  };
+}
+
+function remote(api: ApiClient): TenantOperations {
+  return {
+    list: () => api.get<TenantWithMigrations[]>('/tenants'),
+    show: (tenantId) => api.get<TenantWithMigrations>(`/tenants/${encodeURIComponent(tenantId)}`),
+  };
+}
+
+export const tenantOperations: OperationsFactory<TenantOperations> = { local, remote };
