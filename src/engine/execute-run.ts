@@ -233,12 +233,19 @@ function copyTasks(tables: TablePlan[], chunks: ChunkRecord[]): CopyTask[] {
         tasks.push({ kind: 'chunk', plan, chunk });
     }
   }
-  // Interleave tables so every table makes progress and big tables start early (plan order).
-  return tasks.sort((a, b) => chunkOrder(a) - chunkOrder(b));
-}
-
-function chunkOrder(task: CopyTask): number {
-  return task.kind === 'chunk' ? task.chunk.index : 0;
+  // Longest first (LPT scheduling): what cannot be split (keyset and whole-table copies) and the
+  // biggest chunks start early, the small ones fill the gaps, so no session copies alone at the end.
+  // Ties keep plan order, then chunk order.
+  const chunksOf = new Map<string, number>();
+  for (const c of chunks) chunksOf.set(c.table, (chunksOf.get(c.table) ?? 0) + 1);
+  const estimate = (task: CopyTask): number =>
+    task.kind === 'keyset'
+      ? task.plan.source.estimatedBytes
+      : task.plan.source.estimatedBytes / Math.max(1, chunksOf.get(task.plan.target.name) ?? 1);
+  return tasks
+    .map((task, order) => ({ task, order, bytes: estimate(task) }))
+    .sort((a, b) => b.bytes - a.bytes || a.order - b.order)
+    .map((t) => t.task);
 }
 
 async function planChunks(
@@ -252,9 +259,13 @@ async function planChunks(
     case 'integer-range': {
       const bounds = await source.integerKeyBounds(table.source.name, table.chunking.column);
       if (bounds === null) return [emptyChunk(name, 0, null, null)];
-      return integerRanges(bounds.min, bounds.max, table.source.estimatedRows, run.options.chunkRows).map(
-        (r, i) => emptyChunk(name, i, r.lower, r.upper),
-      );
+      return integerRanges(
+        bounds.min,
+        bounds.max,
+        table.source.estimatedRows,
+        run.options.chunkRows,
+        table.source.estimatedBytes,
+      ).map((r, i) => emptyChunk(name, i, r.lower, r.upper));
     }
     case 'keyset':
     case 'whole-table':

@@ -24,7 +24,10 @@ export interface VerifyContext {
 
 export async function verifyChunks(ctx: VerifyContext): Promise<void> {
   const plans = new Map(ctx.plans.map((p) => [p.target.name, p]));
-  const todo = ctx.chunks.filter((c) => plans.has(c.table) && c.status === 'copied');
+  // Biggest chunks first (their copied bytes are known), so no long one is left to run alone at the end.
+  const todo = ctx.chunks
+    .filter((c) => plans.has(c.table) && c.status === 'copied')
+    .sort((a, b) => b.bytes - a.bytes);
   await runBounded(
     todo,
     ctx.parallel,

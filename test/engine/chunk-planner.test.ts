@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { integerRanges } from '../../src/engine/chunk-planner.ts';
+import { CHUNK_BYTES, integerRanges } from '../../src/engine/chunk-planner.ts';
 
 describe('integer chunk ranges', () => {
   it('covers the whole key space with open ends and no gaps', () => {
@@ -31,5 +31,12 @@ describe('integer chunk ranges', () => {
     const ranges = integerRanges('-100', '100', 201, 50);
     assert.equal(ranges.length, 5);
     assert.equal(ranges[0]!.upper![0], '-60');
+  });
+
+  it('splits a table of wide rows by bytes as well as by rows', () => {
+    // 60,000 rows of ~4 KB: one chunk by rows, eight by bytes.
+    const ranges = integerRanges('1', '60000', 60_000, 100_000, 8 * CHUNK_BYTES);
+    assert.equal(ranges.length, 8);
+    assert.equal(integerRanges('1', '60000', 60_000, 100_000, 1000).length, 1);
   });
 });
