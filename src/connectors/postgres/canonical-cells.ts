@@ -144,11 +144,15 @@ function escaped(sql: string): string {
 
 /**
  * SQL producing the serialised cell (canonical.ts `serialiseCell`, NULL excluded) of `column`, or
- * null when SQL cannot produce it exactly. Floats are the reason: PostgreSQL's shortest float text
- * differs from JavaScript's (`1e-07` vs `1e-7`, exponent thresholds), so checksums of float
- * columns stream through JavaScript instead.
+ * null when SQL cannot produce it exactly: float columns on servers before PostgreSQL 12, whose
+ * float output is not the shortest round-trip text (checksums then stream through JavaScript).
+ * From 12 on (with the session's `extra_float_digits=1`) PostgreSQL prints canonical float text.
  */
-export function serialisedCellSql(column: ColumnLike, qualifier = ''): string | null {
+export function serialisedCellSql(
+  column: ColumnLike,
+  qualifier = '',
+  serverVersion = 120000,
+): string | null {
   const c = qualifier + quoteIdentifier(column.name);
   switch (codecOf(column)) {
     case 'plain':
@@ -169,6 +173,6 @@ export function serialisedCellSql(column: ColumnLike, qualifier = ''): string | 
       return `CASE WHEN right(${c}::text, 3) = '+00' THEN left(${c}::text, -3) || 'Z' ELSE ${c}::text END`;
     case 'float4':
     case 'float8':
-      return null;
+      return serverVersion >= 120000 ? `${c}::text` : null;
   }
 }

@@ -1,6 +1,6 @@
 // Chunk checksums (canonical.ts): inside PostgreSQL when every column's serialised cell can be
-// written in SQL, otherwise by streaming the rows through ChecksumAccumulator. Float columns are the
-// reason for the fallback: PostgreSQL's shortest float text is not JavaScript's (`1e-07` vs `1e-7`).
+// written in SQL, otherwise by streaming the rows through ChecksumAccumulator (float columns on
+// servers before PostgreSQL 12, whose float text is not the shortest round-trip form).
 
 import { ChecksumAccumulator } from '../canonical.ts';
 import type { ChunkChecksum, KeyRange, ReadWarnings, TableSchema } from '../types.ts';
@@ -21,7 +21,7 @@ export function checksumSql(
 ): { sql: string; values: string[] } | null {
   const cells: string[] = [];
   for (const column of pickColumns(table, columnNames)) {
-    const sql = serialisedCellSql(column);
+    const sql = serialisedCellSql(column, '', session.serverVersion);
     if (sql === null) return null;
     cells.push(`coalesce(${sql}, '\\N')`);
   }

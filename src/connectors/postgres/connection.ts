@@ -26,6 +26,11 @@ export interface PgSession {
   readonly schema: string;
   /** The server process of this session, for cancelling a running COPY. */
   readonly backendPid: number;
+  /**
+   * `server_version_num`. From 12 on, `float8out`/`float4out` print the shortest round-trip digits
+   * (Ryu), which is canonical float text, so float columns are checksummed in SQL.
+   */
+  readonly serverVersion: number;
   /** Set when the driver reported the connection broken outside a query. */
   brokenBy: Error | null;
 }
@@ -134,11 +139,19 @@ export async function openSession(url: ConnectionUrl, role: Role): Promise<PgSes
     throw connectError(error, url, role);
   }
   try {
-    const { rows } = await client.query<{ pid: number }>(
-      `SELECT pg_backend_pid() AS pid, set_config('search_path', $1, false)`,
+    const { rows } = await client.query<{ pid: number; version: string }>(
+      `SELECT pg_backend_pid() AS pid, current_setting('server_version_num') AS version, ` +
+        `set_config('search_path', $1, false)`,
       [quoteIdentifier(schema)],
     );
-    const session: PgSession = { client, url, schema, backendPid: rows[0]!.pid, brokenBy: broken };
+    const session: PgSession = {
+      client,
+      url,
+      schema,
+      backendPid: rows[0]!.pid,
+      serverVersion: Number(rows[0]!.version),
+      brokenBy: broken,
+    };
     client.on('error', (error) => {
       session.brokenBy = error;
     });

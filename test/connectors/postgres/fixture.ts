@@ -295,7 +295,7 @@ export const ROWS: Array<{ input: Array<string | Buffer | null>; expected: Row }
       '0.00000000000000000001',
       '99999999.99',
       '0.1',
-      '1e-7',
+      '1e-07',
       '0',
       ' x',
       ' lead',
