@@ -67,8 +67,12 @@ async function waitForRunsToEnd(store: Store, migrationId: string): Promise<void
   });
 }
 
-function suite(name: string, open: (dir: string) => Promise<{ store: Store; cleanup(): Promise<void> }>) {
-  describe(name, () => {
+function suite(
+  name: string,
+  open: (dir: string) => Promise<{ store: Store; cleanup(): Promise<void> }>,
+  skip: string | false = false,
+) {
+  describe(name, { skip }, () => {
     const dir = tempDir('scheduler');
     let store: Store;
     let cp: ControlPlane;
@@ -174,10 +178,13 @@ suite('scheduler (SQLite store)', async (dir) => ({
   cleanup: async () => undefined,
 }));
 
-if (!skipPostgres) {
-  let db: TestDatabase;
-  suite('scheduler (PostgreSQL store)', async (dir) => {
+// Declared whether or not PostgreSQL answers, so a missing server shows as a skipped suite.
+let db: TestDatabase;
+suite(
+  'scheduler (PostgreSQL store)',
+  async (dir) => {
     db = await freshDatabase('postgres', 'scheduler');
     return { store: await openStore({ url: db.url, home: join(dir, 'home') }), cleanup: () => db.drop() };
-  });
-}
+  },
+  skipPostgres,
+);

@@ -1,11 +1,12 @@
 // Test servers: a preflight that says exactly which server is missing and how to start it, and a
 // fresh database per test file that is dropped afterwards (kept, with its name printed, on failure).
 //
-// Without CI, a missing server skips the tests that need it with a loud message; with CI=true it
-// fails them, because CI must start every server it needs (.ci/run does).
+// Without CI, a missing server skips the tests that need it with a loud message (printed when the
+// file starts, and again in the summary of `npm test`); with CI set (`CI=true`, `CI=1`…) it fails
+// them, because CI must start every server it needs (.ci/run does).
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -21,6 +22,19 @@ const startHints = {
 };
 
 export type ServerKind = keyof typeof startHints;
+
+/** CI is set to anything but empty, `0` or `false` (CI services set `true` or `1`). */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.CI ?? '').trim().toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false';
+}
+
+/** Records a skip for the summary `scripts/run-tests.mjs` prints after every file has run. */
+function recordSkip(reason: string): void {
+  const log = process.env.FERRY_TEST_SKIP_LOG;
+  if (log === undefined || log === '') return;
+  appendFileSync(log, `${process.argv[1] ?? 'a test file'}: ${reason}\n`);
+}
 
 const availability = new Map<ServerKind, Promise<string | null>>();
 
@@ -44,8 +58,9 @@ function probe(kind: ServerKind): Promise<string | null> {
         return null;
       } catch (error) {
         const reason = `${kind} is not reachable (${(error as Error).message}); start it with: ${startHints[kind]}`;
-        if (process.env.CI === 'true') throw new Error(`CI=true and ${reason}`, { cause: error });
+        if (inCi()) throw new Error(`CI is set and ${reason}`, { cause: error });
         console.error(`\n!!! SKIPPING ${kind} TESTS: ${reason}\n`);
+        recordSkip(reason);
         return reason;
       }
     })();
