@@ -8,7 +8,7 @@ import { FerryError } from '../domain/errors.ts';
 import { emailKey } from '../profiles/email-address.ts';
 import type { UserMappingRecord } from '../store/user-repository.ts';
 import { type ControlPlane, nowIso } from './control-plane.ts';
-import { findUser, loadUsers, usersRepo } from './users.ts';
+import { assertUsersEditable, findUser, loadUsers, usersRepo } from './users.ts';
 
 export interface UserMapping {
   userId: string;
@@ -71,7 +71,9 @@ export async function mapUser(
   rawIdentity: string,
 ): Promise<MapUserResult> {
   const identity = validIdentity(rawIdentity);
-  const { users } = await loadUsers(cp, migrationId);
+  const { migration, users } = await loadUsers(cp, migrationId);
+  // Like every other user edit: refused once the migration is live or abandoned.
+  assertUsersEditable(migration);
   const user = findUser(users, migrationId, userId);
   const repo = usersRepo(cp);
   const view = (m: UserMappingRecord): UserMapping => ({
@@ -95,7 +97,8 @@ export async function unmapUser(
   migrationId: string,
   userId: string,
 ): Promise<{ removed: boolean }> {
-  const { users } = await loadUsers(cp, migrationId);
+  const { migration, users } = await loadUsers(cp, migrationId);
+  assertUsersEditable(migration);
   findUser(users, migrationId, userId);
   return { removed: await usersRepo(cp).deleteMapping(migrationId, userId) };
 }

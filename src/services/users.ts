@@ -171,20 +171,33 @@ export function findUser(users: StoredUser[], migrationId: string, userId: strin
 
 // ---- listing ---------------------------------------------------------------------------------
 
-/** The fields the free-text filter searches: everything a user's line or card shows. */
+/** One column of a user list: its header and the text it shows for a user (null: blank). */
+export interface UserListColumn {
+  header: string;
+  value(u: MigrationUser): string | null;
+}
+
+/**
+ * The columns every user list shows (`ferry users list`, the console), in order. The free-text
+ * filter searches exactly these values — what a line shows is what a filter can find, and nothing
+ * the line does not show (a user's problems are printed under the table and are not searched, so a
+ * filter never picks a user because another user's name appears in its problem).
+ */
+export const userListColumns: readonly UserListColumn[] = [
+  { header: 'ID', value: (u) => u.id },
+  { header: 'NAME', value: (u) => u.name },
+  { header: 'ROLE', value: (u) => (u.isAdministrator ? 'administrator' : null) },
+  { header: 'PLAN', value: (u) => u.plan ?? 'none' },
+  { header: 'USERNAME', value: (u) => u.username },
+  { header: 'GROUP', value: (u) => u.group },
+  { header: 'POSITION', value: (u) => u.position },
+  { header: 'EMAILS', value: (u) => (u.emails.length === 0 ? null : u.emails.join(', ')) },
+  { header: 'IDENTITY', value: (u) => u.identity },
+];
+
+/** The values the free-text filter searches: the user's cells in `userListColumns`. */
 export function shownFields(u: MigrationUser): (string | null)[] {
-  return [
-    u.id,
-    u.name,
-    u.group,
-    u.position,
-    ...u.emails,
-    u.username,
-    u.plan,
-    u.sourcePlan,
-    u.identity,
-    u.isAdministrator ? 'administrator' : null,
-  ];
+  return userListColumns.map((c) => c.value(u));
 }
 
 /** Stored users → list entries with their problems (the whole set is needed to find duplicates). */

@@ -89,12 +89,20 @@ describe('ferry users', () => {
       'no username',
     ]);
     assert.equal(text.code, 0);
-    assert.match(text.stdout, /^ID +NAME +ADMIN +PLAN +USERNAME/m);
+    assert.match(text.stdout, /^ID +NAME +ROLE +PLAN +USERNAME +GROUP +POSITION +EMAILS +IDENTITY$/m);
     assert.match(text.stdout, /^25 of 50 users shown\./m);
     assert.match(
       text.stdout,
       /Not ready for a run:\n {2}- 2 user\(s\) with a plan have no valid username: 15 \(/,
     );
+    // Problems are printed under the table, not in a column: the filter does not search them.
+    const all = await ferry('users', 'list', m);
+    assert.match(
+      all.stdout,
+      new RegExp(`^Problems:\n(.*\n)*  ${problemUsers.noEmail} \\(.+\\): no username$`, 'm'),
+    );
+    const byProblem = await ferry('users', 'list', m, '--filter', 'username also used by');
+    assert.match(byProblem.stdout, /^no user matches "username also used by"$/m);
   });
 
   it('refuses a plan change that leaves no administrator with a plan, and an unknown plan', async () => {

@@ -10,12 +10,19 @@ import { problemUsers } from '../../src/profiles/crm/planted-problems.ts';
 import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
 import { profileById } from '../../src/profiles/registry.ts';
 import type { ControlPlane } from '../../src/services/control-plane.ts';
+import { abandon } from '../../src/services/migration-lifecycle.ts';
 import { createMigration } from '../../src/services/migrations.ts';
 import { listUserMappings, mapUser, unmapUser } from '../../src/services/user-mappings.ts';
 import { assignPlan } from '../../src/services/user-plans.ts';
 import { usersReadiness } from '../../src/services/user-readiness.ts';
 import { listDuplicateUsernames, setUsername } from '../../src/services/usernames.ts';
-import { assertUsersReady, listUsers, refreshUsers, shownFields } from '../../src/services/users.ts';
+import {
+  assertUsersReady,
+  listUsers,
+  refreshUsers,
+  shownFields,
+  userListColumns,
+} from '../../src/services/users.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { freshDatabase, skipUnless, tempDir, type TestDatabase } from '../support/servers.ts';
 
@@ -140,6 +147,30 @@ function usersOn(storeKind: 'sqlite' | 'postgres'): void {
     assert.ok(both.users.some((x) => x.id === u.id));
     assert.ok(both.users.length <= byGroup.users.length);
     assert.equal((await listUsers(cp, m, { filter: 'no-such-text-anywhere' })).users.length, 0);
+  });
+
+  it('searches exactly the columns a list shows: any shown cell finds its user, nothing unshown does', async () => {
+    const all = (await listUsers(cp, m)).users;
+    const user = all.find((x) => x.group !== null && x.position !== null && x.emails.length > 1);
+    assert.ok(user !== undefined);
+    for (const column of userListColumns) {
+      const cell = column.value(user);
+      if (cell === null) continue;
+      const found = await listUsers(cp, m, { filter: cell });
+      assert.ok(
+        found.users.some((x) => x.id === user.id),
+        `${column.header} "${cell}" finds ${user.id}`,
+      );
+    }
+    // A user's problems name other users; they are not a column, so they are not searched.
+    const [a] = problemUsers.duplicatePairs[0];
+    const withProblem = all.find((x) => x.id === String(a));
+    assert.ok(withProblem?.problems.some((p) => p.startsWith('username also used by')));
+    assert.equal((await listUsers(cp, m, { filter: 'also used by' })).users.length, 0);
+    assert.deepEqual(
+      userListColumns.map((c) => c.header),
+      ['ID', 'NAME', 'ROLE', 'PLAN', 'USERNAME', 'GROUP', 'POSITION', 'EMAILS', 'IDENTITY'],
+    );
   });
 
   it('assigns a plan or none to one user or every user matching a filter', async () => {
@@ -276,6 +307,27 @@ function usersOn(storeKind: 'sqlite' | 'postgres'): void {
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     const lost = results.find((r) => r.status === 'rejected');
     assert.ok(lost !== undefined && isFerryError(lost.reason, 'FERRY_USER_MAPPING_CONFLICT'));
+  });
+
+  it('refuses mapping and unmapping, like every user edit, once the migration has ended', async () => {
+    const ended = await newMigration();
+    await mapUser(cp, ended, '1', 'kept@cloud.example');
+    await abandon(cp, ended);
+    for (const edit of [
+      () => mapUser(cp, ended, '2', 'late@cloud.example'),
+      () => unmapUser(cp, ended, '1'),
+      () => assignPlan(cp, ended, { userId: '2' }, 'none'),
+      () => setUsername(cp, ended, '2', { pick: 1 }),
+    ])
+      await rejects(
+        edit(),
+        'FERRY_ILLEGAL_TRANSITION',
+        /is abandoned: its users, plans and usernames can no longer be changed/,
+      );
+    assert.deepEqual(
+      (await listUserMappings(cp, ended)).map((x) => x.identity),
+      ['kept@cloud.example'],
+    );
   });
 
   it('an unknown migration is FERRY_MIGRATION_NOT_FOUND', async () => {

@@ -6,7 +6,7 @@ import { FerryError } from '../../domain/errors.ts';
 import { type UsersReadiness } from '../../services/user-readiness.ts';
 import type { PlanTarget } from '../../services/user-plans.ts';
 import type { UsernameChoice } from '../../services/usernames.ts';
-import type { MigrationUser } from '../../services/users.ts';
+import { userListColumns, type MigrationUser } from '../../services/users.ts';
 import type { UserEmailOptions, UserEmailOptionsPatch } from '../../services/welcome-emails.ts';
 import { pad } from '../format.ts';
 import type { GlobalOptions } from '../run-output.ts';
@@ -32,21 +32,15 @@ function table(header: string[], rows: string[][]): string[] {
   );
 }
 
+/** The table of `userListColumns` (what the filter searches), then each user's problems. */
 function userRows(users: MigrationUser[]): string[] {
-  return table(
-    ['ID', 'NAME', 'ADMIN', 'PLAN', 'USERNAME', 'GROUP', 'POSITION', 'EMAILS', 'PROBLEMS'],
-    users.map((u) => [
-      u.id,
-      u.name,
-      u.isAdministrator ? 'admin' : '',
-      u.plan ?? 'none',
-      u.username ?? '-',
-      u.group ?? '',
-      u.position ?? '',
-      u.emails.join(', '),
-      u.problems.join('; '),
-    ]),
+  const rows = table(
+    userListColumns.map((c) => c.header),
+    users.map((u) => userListColumns.map((c) => c.value(u) ?? '')),
   );
+  const problems = users.filter((u) => u.problems.length > 0);
+  if (problems.length === 0) return rows;
+  return [...rows, 'Problems:', ...problems.map((u) => `  ${u.id} (${u.name}): ${u.problems.join('; ')}`)];
 }
 
 function readinessLines(id: string, r: UsersReadiness): string[] {
@@ -83,7 +77,7 @@ const usersHelp =
   'email the initial username.\n\n' +
   'A typical session:\n' +
   '  ferry users list M                        every user, what is wrong, and whether the migration is ready\n' +
-  '  ferry users list M --filter "sales"       the free-text filter searches every field shown\n' +
+  '  ferry users list M --filter "sales"       the filter searches exactly the columns shown\n' +
   '  ferry users plan M --filter support --plan service\n' +
   '  ferry users plan M --user 13 --plan none  user 13 will not be able to log in\n' +
   '  ferry users duplicates M                  usernames shared by users with a plan\n' +
@@ -102,7 +96,10 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .command('list')
     .summary('every user with every field, what is wrong, and whether the migration is ready')
     .argument('<migration>', 'migration id')
-    .option('--filter <text>', 'only users with every word of TEXT in a shown field (case-insensitive)')
+    .option(
+      '--filter <text>',
+      'only users with every word of TEXT in one of the columns shown (ID … IDENTITY; case-insensitive)',
+    )
     .action(async (id: string, f: { filter?: string }) => {
       const g = global();
       await withOperations(g, usersOperations, async (ops) => {
@@ -203,8 +200,10 @@ export function registerUsersCommands(program: Command, global: () => GlobalOpti
     .summary('welcome emails to users and the user summary to the migrator: show or change')
     .description(
       'Without options: show the settings. The run service sends after a successful live or final run.\n' +
-        'Messages go to the SMTP server given with --smtp (smtp://host:port, smtps://user:password@host:465;\n' +
-        'the URL is stored, never shown), otherwise they are written as .eml files to <ferry home>/outbox/<migration>/.',
+        'Messages go to the SMTP server given with --smtp (smtp://host:port, smtps://user:password@host:465),\n' +
+        'otherwise they are written as .eml files to <ferry home>/outbox/<migration>/. The URL is stored without\n' +
+        'its password; the password is sealed with the secrets key ($FERRY_SECRETS_KEY, else <ferry home>/secrets.key)\n' +
+        'and never shown. Prefer setting it through the API, or mind your shell history.',
     )
     .argument('<migration>', 'migration id')
     .option('--welcome <on|off>', 'a welcome email to each user with a plan')
