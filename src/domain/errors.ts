@@ -44,6 +44,11 @@ export const errorCatalogue = {
     user: true,
     hint: 'The table disappeared from the source during the run; restore it and run `ferry resume`, or exclude it.',
   },
+  FERRY_SOURCE_ROW_TOO_LONG: {
+    status: 422,
+    user: true,
+    hint: "Raise the source server's max_allowed_packet (SET GLOBAL max_allowed_packet = 1073741824), then run `ferry resume RUN`.",
+  },
   FERRY_DISK_FULL: {
     status: 507,
     user: true,
@@ -229,6 +234,11 @@ export const errorCatalogue = {
     status: 404,
     user: true,
     hint: '`ferry check INSTALLATION` (or `POST /api/v1/migrations/ID/checks`) lists the check ids of the profile.',
+  },
+  FERRY_SECRET_UNREADABLE: {
+    status: 500,
+    user: true,
+    hint: 'Give this process the key the secret was sealed with: the same $FERRY_SECRETS_KEY on every machine that shares the store (or a copy of the home’s secrets.key), or set the secret again (`ferry users emails MIGRATION --smtp URL`).',
   },
   FERRY_INTERNAL: {
     status: 500,

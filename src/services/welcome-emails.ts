@@ -19,6 +19,7 @@ import {
   parseSmtpUrl,
   smtpDisplay,
 } from './user-email-transport.ts';
+import { holdsPlainPassword, smtpForStore, smtpUrlForSending } from './smtp-settings.ts';
 import { duplicateUsernames, hasValidUsername } from './user-readiness.ts';
 import { assertUsersEditable, loadUsers, usersRepo } from './users.ts';
 
@@ -40,7 +41,10 @@ export interface UserEmailOptionsPatch {
   sendUserSummary?: boolean;
   /** null clears it. */
   migratorEmail?: string | null;
-  /** SMTP transport URL (may hold a password; stored, never shown); null: back to the outbox. */
+  /**
+   * SMTP transport URL; null: back to the outbox. A password in it is stored sealed with the secrets
+   * key (secret-box.ts), never in clear, and never shown.
+   */
   smtpUrl?: string | null;
 }
 
@@ -54,7 +58,21 @@ const noSettings: UserSettingsRecord = {
   sendUserSummary: false,
   migratorEmail: null,
   smtpUrl: null,
+  smtpPasswordSealed: null,
 };
+
+/**
+ * The migration's email settings. A row stored before the password was sealed (store migration
+ * 0012) still holds it in its URL: it is sealed now, and the plain URL overwritten.
+ */
+async function emailSettings(cp: ControlPlane, migrationId: string): Promise<UserSettingsRecord> {
+  const repo = usersRepo(cp);
+  const settings = (await repo.getSettings(migrationId)) ?? noSettings;
+  if (!holdsPlainPassword(settings)) return settings;
+  const stored = smtpForStore(settings.smtpUrl, cp.store.home);
+  await repo.updateSettings(migrationId, stored, nowIso(cp));
+  return { ...settings, ...stored } as UserSettingsRecord;
+}
 
 function optionsView(cp: ControlPlane, migrationId: string, s: UserSettingsRecord): UserEmailOptions {
   return {
@@ -68,7 +86,7 @@ function optionsView(cp: ControlPlane, migrationId: string, s: UserSettingsRecor
 
 export async function getUserEmailOptions(cp: ControlPlane, migrationId: string): Promise<UserEmailOptions> {
   await getMigration(cp, migrationId);
-  return optionsView(cp, migrationId, (await usersRepo(cp).getSettings(migrationId)) ?? noSettings);
+  return optionsView(cp, migrationId, await emailSettings(cp, migrationId));
 }
 
 export async function setUserEmailOptions(
@@ -86,7 +104,7 @@ export async function setUserEmailOptions(
       'FERRY_INVALID_ARGUMENT',
       `the migrator's email "${migratorEmail}" is not a valid email address`,
     );
-  if (patch.smtpUrl !== undefined && patch.smtpUrl !== null) parseSmtpUrl(patch.smtpUrl);
+  const smtp = patch.smtpUrl === undefined ? {} : smtpForStore(patch.smtpUrl, cp.store.home);
   const sendUserSummary = patch.sendUserSummary ?? current.sendUserSummary;
   if (sendUserSummary && migratorEmail === null)
     throw new FerryError(
@@ -99,7 +117,7 @@ export async function setUserEmailOptions(
       ...(patch.sendWelcomeEmails === undefined ? {} : { sendWelcomeEmails: patch.sendWelcomeEmails }),
       sendUserSummary,
       migratorEmail,
-      ...(patch.smtpUrl === undefined ? {} : { smtpUrl: patch.smtpUrl }),
+      ...smtp,
     },
     nowIso(cp),
   );
@@ -207,16 +225,17 @@ export interface UserEmailsResult {
 export async function sendUserEmails(cp: ControlPlane, migrationId: string): Promise<UserEmailsResult> {
   const { migration, profile, users } = await loadUsers(cp, migrationId);
   const repo = usersRepo(cp);
-  const settings = (await repo.getSettings(migrationId)) ?? noSettings;
+  const settings = await emailSettings(cp, migrationId);
   const transportKind = settings.smtpUrl === null ? 'outbox' : 'smtp';
   const wantSummary = settings.sendUserSummary && settings.migratorEmail !== null;
   if (!settings.sendWelcomeEmails && !wantSummary)
     return { transport: transportKind, destination: null, welcome: null, summarySent: false, failures: [] };
   const stamp = nowIso(cp);
+  const smtpUrl = smtpUrlForSending(settings, cp.store.home);
   const port: MailPort =
-    settings.smtpUrl === null
+    smtpUrl === null
       ? await openOutboxPort(outboxFolder(cp, migrationId), stamp)
-      : await openSmtpPort(settings.smtpUrl);
+      : await openSmtpPort(smtpUrl);
   const ctx: EmailContext = {
     migrationId,
     tenantId: migration.tenantId,

@@ -45,8 +45,10 @@ export interface UserSettingsRecord {
   sendWelcomeEmails: boolean;
   sendUserSummary: boolean;
   migratorEmail: string | null;
-  /** May hold a password: never print it. */
+  /** Without its password (a row from before store migration 0012 may hold one): never print it. */
   smtpUrl: string | null;
+  /** The SMTP password, sealed (services/secret-box.ts); null when the URL needs none. */
+  smtpPasswordSealed: string | null;
 }
 
 export interface UserMappingRecord {
@@ -98,6 +100,7 @@ export class UserRepository {
       sendUserSummary: Number(row.send_user_summary) === 1,
       migratorEmail: row.migrator_email,
       smtpUrl: row.smtp_url,
+      smtpPasswordSealed: row.smtp_password_sealed ?? null,
     };
   }
 
@@ -109,6 +112,7 @@ export class UserRepository {
       ...(patch.sendUserSummary === undefined ? {} : { send_user_summary: flag(patch.sendUserSummary) }),
       ...(patch.migratorEmail === undefined ? {} : { migrator_email: patch.migratorEmail }),
       ...(patch.smtpUrl === undefined ? {} : { smtp_url: patch.smtpUrl }),
+      ...(patch.smtpPasswordSealed === undefined ? {} : { smtp_password_sealed: patch.smtpPasswordSealed }),
       updated_at: at,
     };
     await this.db

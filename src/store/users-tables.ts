@@ -11,8 +11,13 @@ export interface UsersTables {
     send_welcome_emails: Generated<number>;
     send_user_summary: Generated<number>;
     migrator_email: string | null;
-    /** SMTP transport URL; may hold a password: never print it. Null: write to the outbox. */
+    /**
+     * SMTP transport URL without its password (rows written before migration 0012 may still hold
+     * one until they are read again: never print it). Null: write to the outbox.
+     */
     smtp_url: string | null;
+    /** The SMTP password sealed with the secrets key (services/secret-box.ts); null when none. */
+    smtp_password_sealed?: string | null;
     updated_at: string;
   };
   migration_users: {

@@ -269,3 +269,111 @@ describe('welcome emails in the outbox (embedded default)', () => {
     assert.equal(welcomes, byUsername.size);
   });
 });
+
+describe('the SMTP password at rest', () => {
+  const password = 'Sup3r S3cret/%:@pw';
+  const logins: { username: string; password: string }[] = [];
+  let auth: SMTPServer;
+  let authPort = 0;
+
+  before(async () => {
+    auth = new SMTPServer({
+      authMethods: ['PLAIN', 'LOGIN'],
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onAuth(a, _session, callback) {
+        logins.push({ username: a.username ?? '', password: a.password ?? '' });
+        if (a.username === 'mailer' && a.password === password) callback(null, { user: 'mailer' });
+        else callback(new Error('535 authentication failed'));
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    await new Promise<void>((resolve) => auth.listen(0, '127.0.0.1', resolve));
+    authPort = (auth.server.address() as AddressInfo).port;
+  });
+  after(() => new Promise<void>((resolve) => auth.close(() => resolve())));
+
+  const smtpUrl = () => `smtp://mailer:${encodeURIComponent(password)}@127.0.0.1:${authPort}`;
+
+  async function storedSettings(migrationId: string): Promise<Record<string, unknown>> {
+    const row = await store.kysely
+      .selectFrom('migration_user_settings')
+      .selectAll()
+      .where('migration_id', '=', migrationId)
+      .executeTakeFirstOrThrow();
+    return row as Record<string, unknown>;
+  }
+
+  it('is stored sealed, never in the URL, and is unsealed to log in to the SMTP server', async () => {
+    const m = await newMigration();
+    await setUserEmailOptions(cp, m, {
+      sendUserSummary: true,
+      migratorEmail: 'migrator@vendor.example',
+      smtpUrl: smtpUrl(),
+    });
+    const row = await storedSettings(m);
+    assert.equal(row.smtp_url, `smtp://mailer@127.0.0.1:${authPort}`);
+    assert.match(String(row.smtp_password_sealed), /^ferry-sealed:v1:[0-9a-f]{8}:/);
+    const raw = JSON.stringify(row);
+    assert.ok(!raw.includes('S3cret') && !raw.includes(encodeURIComponent(password)), raw);
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(join(store.home, 'secrets.key')).mode & 0o777, 0o600);
+
+    logins.length = 0;
+    const result = await sendUserEmails(cp, m);
+    assert.equal(result.summarySent, true, JSON.stringify(result.failures));
+    // nodemailer logs in to verify the connection, then for the pooled send: each with the password.
+    assert.ok(logins.length > 0);
+    assert.deepEqual(
+      new Set(logins.map((l) => JSON.stringify(l))),
+      new Set([JSON.stringify({ username: 'mailer', password })]),
+    );
+    assert.ok(!JSON.stringify(await getUserEmailOptions(cp, m)).includes('S3cret'));
+  });
+
+  it('seals a password stored in the URL before store migration 0012 the next time it is read', async () => {
+    const m = await newMigration();
+    await setUserEmailOptions(cp, m, { sendWelcomeEmails: false });
+    await store.kysely
+      .updateTable('migration_user_settings')
+      .set({ smtp_url: smtpUrl(), smtp_password_sealed: null })
+      .where('migration_id', '=', m)
+      .execute();
+    const options = await getUserEmailOptions(cp, m);
+    assert.equal(options.destination, `smtp://127.0.0.1:${authPort}`);
+    const row = await storedSettings(m);
+    assert.equal(row.smtp_url, `smtp://mailer@127.0.0.1:${authPort}`);
+    assert.ok(!JSON.stringify(row).includes('S3cret'));
+    await setUserEmailOptions(cp, m, { sendUserSummary: true, migratorEmail: 'migrator@vendor.example' });
+    logins.length = 0;
+    assert.equal((await sendUserEmails(cp, m)).summarySent, true);
+    assert.ok(logins.length > 0 && logins.every((l) => l.username === 'mailer' && l.password === password));
+  });
+
+  it('refuses to send with another secrets key, with FERRY_SECRET_UNREADABLE and no secret in the message', async () => {
+    const m = await newMigration();
+    await setUserEmailOptions(cp, m, {
+      sendUserSummary: true,
+      migratorEmail: 'migrator@vendor.example',
+      smtpUrl: smtpUrl(),
+    });
+    const previous = process.env.FERRY_SECRETS_KEY;
+    process.env.FERRY_SECRETS_KEY = 'ab'.repeat(32);
+    try {
+      await assert.rejects(
+        sendUserEmails(cp, m),
+        (e) =>
+          isFerryError(e, 'FERRY_SECRET_UNREADABLE') &&
+          /sealed with another secrets key/.test(e.message) &&
+          !e.message.includes('S3cret'),
+      );
+    } finally {
+      if (previous === undefined) delete process.env.FERRY_SECRETS_KEY;
+      else process.env.FERRY_SECRETS_KEY = previous;
+    }
+  });
+});

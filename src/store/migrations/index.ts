@@ -13,6 +13,7 @@ import { tableMappingsMigration } from './0008-table-mappings.ts';
 import { dataQualityMigration } from './0009-data-quality.ts';
 import { runControlMigration } from './0011-run-control.ts';
 import { companyInitializationsMigration } from './0010-company-initializations.ts';
+import { smtpSecretMigration } from './0012-smtp-secret.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_data_quality': dataQualityMigration,
   '0010_company_initializations': companyInitializationsMigration,
   '0011_run_control': runControlMigration,
+  '0012_smtp_secret': smtpSecretMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
