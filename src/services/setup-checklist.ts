@@ -1,6 +1,7 @@
 // The setup checklist of a run: every table that did not reach the tenant and what must be set up
 // there instead — the profile's excluded tables (permissions and the like, with the profile's
-// setup text), tables the plan could not carry (a type Ferry cannot map) and tables that failed.
+// setup text), the tables the migrator excluded in the migration's table mappings, tables the plan
+// could not carry (a type Ferry cannot map) and tables that failed.
 // `ferry setup-checklist RUN`, `GET /api/v1/runs/:runId/setup-checklist`, and the end of the
 // `ferry run` report.
 
@@ -14,11 +15,15 @@ import type { ControlPlane } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { getMigration } from './migrations.ts';
 
-export type SetupItemCategory = 'excluded' | 'not-carried' | 'failed';
+export const setupItemCategories = ['excluded', 'excluded-by-mapping', 'not-carried', 'failed'] as const;
+export type SetupItemCategory = (typeof setupItemCategories)[number];
 
 export interface SetupChecklistItem {
   table: string;
-  /** excluded: by the application profile; not-carried: the plan could not map it; failed: the run failed it. */
+  /**
+   * excluded: by the application profile; excluded-by-mapping: by the migration's table mappings
+   * (`excludeTables`); not-carried: the plan could not map it; failed: the run failed it.
+   */
   category: SetupItemCategory;
   /** Why the table is not in the tenant. */
   reason: string;
@@ -35,6 +40,16 @@ export interface SetupChecklist {
 const NOT_CARRIED_SETUP =
   'Create the table in the tenant and load its data another way, or change the offending columns in the source and run again.';
 const FAILED_SETUP = 'Fix the cause named in the run report, then run `ferry resume RUN` or a new run.';
+const MAPPING_REASON = "the migration's table mappings exclude it (excludeTables)";
+const MAPPING_SETUP =
+  'Create and fill it in the tenant if the cloud application needs it, or remove it from excludeTables (`ferry migration mappings MIGRATION`) and run again.';
+
+/** Tables the run's table mappings excluded, among those it would otherwise have taken. */
+function mappingExcludedTables(run: RunRecord, listed: ReadonlySet<string>): string[] {
+  const named = run.options.mappings?.excludeTables ?? [];
+  const scope = run.options.tables === undefined ? null : new Set(run.options.tables);
+  return [...new Set(named)].filter((t) => !listed.has(t) && (scope === null || scope.has(t)));
+}
 
 /** Source tables the run left out that an excluded-table rule of the profile matches. */
 async function excludedTables(
@@ -86,6 +101,9 @@ export async function buildSetupChecklist(cp: ControlPlane, runId: string): Prom
       items.push({ table, category: 'excluded', reason: rule.reason, setup: rule.setup });
     }
   }
+  // Excluded by the migrator: listed once even when the profile excludes the table too.
+  for (const table of mappingExcludedTables(run, new Set(items.map((i) => i.table))))
+    items.push({ table, category: 'excluded-by-mapping', reason: MAPPING_REASON, setup: MAPPING_SETUP });
   let results = await cp.store.listTableResults(runId);
   if (results.length === 0 && run.plan !== null) {
     // Results are saved when the run ends; until then the plan knows the tables it cannot carry.
@@ -124,6 +142,7 @@ export function renderSetupChecklist(checklist: SetupChecklist): string[] {
     ];
   const label: Record<SetupItemCategory, string> = {
     excluded: 'not migrated by design',
+    'excluded-by-mapping': 'excluded by the table mappings',
     'not-carried': 'could not be carried',
     failed: 'failed',
   };

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { repairCompanions } from '../../services/companion-repair.ts';
 import { getSanitizeOnLoad, sanitize, setSanitizeOnLoad } from '../../services/sanitize.ts';
-import { buildSetupChecklist } from '../../services/setup-checklist.ts';
+import { buildSetupChecklist, setupItemCategories } from '../../services/setup-checklist.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 import type { ControlPlaneRoutesDeps } from './migrations.ts';
 import { migrationParams, type MigrationParams } from './migration-schemas.ts';
@@ -71,8 +71,10 @@ const checklistAnswer = z.object({
     z.object({
       table: z.string(),
       category: z
-        .enum(['excluded', 'not-carried', 'failed'])
-        .describe('excluded by the profile, not carried by the plan, or failed in the run'),
+        .enum(setupItemCategories)
+        .describe(
+          "excluded by the profile, excluded by the migration's table mappings, not carried by the plan, or failed in the run",
+        ),
       reason: z.string(),
       setup: z.string().describe('what to set up in the tenant instead'),
     }),

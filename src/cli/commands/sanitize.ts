@@ -176,7 +176,8 @@ export function registerDataQualityCommands(program: Command, global: () => Glob
     .summary('tables a run did not bring to the tenant, and what to set up there instead')
     .description(
       'Lists the tables of RUN that are not in the tenant: excluded by the profile (e.g. permissions, with\n' +
-        'what to set up instead), not carried by the plan, or failed. `ferry run` prints it at the end.',
+        "what to set up instead), excluded by the migration's table mappings, not carried by the plan, or\n" +
+        'failed. `ferry run` prints it at the end.',
     )
     .argument('<run>', 'run id (see `ferry runs`)')
     .action(async (runId: string) => {
