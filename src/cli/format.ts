@@ -30,3 +30,19 @@ export function pad(text: string, width: number): string {
 export function padLeft(text: string, width: number): string {
   return text.length >= width ? text : ' '.repeat(width - text.length) + text;
 }
+
+/**
+ * Rows of cells → aligned lines under a header (two spaces between columns, the last column not
+ * padded). Cells longer than `maxCell` characters (default: no limit) end in "…".
+ */
+export function alignTable(header: string[], rows: string[][], maxCell = Infinity): string[] {
+  const cut = (text: string) => (text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text);
+  const all = [header, ...rows].map((r) => r.map(cut));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

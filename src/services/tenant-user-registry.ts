@@ -2,20 +2,23 @@
 // `ferry_users` table with the plan and username the migrator chose, the administrator flag and
 // the mapped cloud identity. The table is created (or replaced) and written only through the
 // connector contracts (`TargetDialect` renders the DDL, `TargetConnection.write` loads the rows),
-// so the same code writes a SQLite and a PostgreSQL tenant.
+// so the same code writes a SQLite and a PostgreSQL tenant. `readTenantUserRegistry` reads it back
+// (`GET /api/v1/tenants/:tenantId/users`, `ferry tenants users TENANT`).
 
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
-import { targetDialectFor } from '../connectors/registry.ts';
+import { openTarget, targetDialectFor } from '../connectors/registry.ts';
 import type {
+  Cell,
   ColumnSchema,
   LogicalType,
+  ReadWarnings,
   Row,
   RowBatch,
   TargetConnection,
   TargetTableDef,
 } from '../connectors/types.ts';
 import { FerryError } from '../domain/errors.ts';
-import type { ControlPlane } from './control-plane.ts';
+import { type ControlPlane, migrationsRepo } from './control-plane.ts';
 import { loadUsers, usersRepo } from './users.ts';
 
 export const USER_REGISTRY_TABLE = 'ferry_users';
@@ -115,4 +118,73 @@ export async function writeTenantUserRegistry(
     users: users.length,
     usersWithPlan: users.filter((u) => u.plan !== null).length,
   };
+}
+
+/** One user as the tenant's registry holds it. */
+export interface TenantUser {
+  id: string;
+  name: string;
+  /** The email the user logs in with; null when none was chosen. */
+  username: string | null;
+  /** Null: the user cannot log in. */
+  plan: string | null;
+  isAdministrator: boolean;
+  /** The cloud identity the user is mapped to, or null. */
+  identity: string | null;
+}
+
+export interface TenantUserRegistry {
+  tenantId: string;
+  table: string;
+  /** False until a run has written the registry (then `users` is empty). */
+  written: boolean;
+  /** In the registry's key order (user id). */
+  users: TenantUser[];
+}
+
+function cellText(cell: Cell | undefined): string | null {
+  if (cell === null || cell === undefined) return null;
+  return Buffer.isBuffer(cell) ? cell.toString('utf8') : cell;
+}
+
+/** What the tenant's `ferry_users` table holds now, read through the connector contract. */
+export async function readTenantUserRegistry(
+  cp: ControlPlane,
+  tenantId: string,
+): Promise<TenantUserRegistry> {
+  const tenant = await migrationsRepo(cp).getTenant(tenantId);
+  if (tenant === null)
+    throw new FerryError('FERRY_TENANT_NOT_FOUND', `there is no tenant "${tenantId}" in this store`, {
+      details: { tenantId },
+    });
+  const target = await openTarget(tenant.databaseUrl);
+  try {
+    const schema = (await target.listTables()).find((t) => t.name === USER_REGISTRY_TABLE);
+    if (schema === undefined) return { tenantId, table: USER_REGISTRY_TABLE, written: false, users: [] };
+    const columns = registryColumns.map((c) => c.name);
+    const users: TenantUser[] = [];
+    const warnings: ReadWarnings = { invalidUtf8: 0, zeroDates: 0 };
+    const batches = target.read(
+      schema,
+      columns,
+      { key: ['id'], lower: null, upper: null },
+      { batchRows: 1_000, batchBytes: 1024 * 1024 },
+      warnings,
+    );
+    for await (const batch of batches) {
+      for (const [id, name, username, plan, isAdministrator, identity] of batch.rows) {
+        users.push({
+          id: cellText(id) ?? '',
+          name: cellText(name) ?? '',
+          username: cellText(username),
+          plan: cellText(plan),
+          isAdministrator: cellText(isAdministrator) === '1',
+          identity: cellText(identity),
+        });
+      }
+    }
+    return { tenantId, table: USER_REGISTRY_TABLE, written: true, users };
+  } finally {
+    await target.close();
+  }
 }

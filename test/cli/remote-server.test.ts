@@ -218,6 +218,23 @@ describe('the CLI against a Ferry server (--server)', () => {
     assert.equal((view.migration as { activeRunId: string | null }).activeRunId, null);
   });
 
+  it("reads the tenant's user registry through the server as the local CLI does", async () => {
+    const remoteUsers = await json(remote('--json', 'tenants', 'users', 'acme'));
+    assert.deepEqual(remoteUsers, await json(local('--json', 'tenants', 'users', 'acme')));
+    assert.equal(remoteUsers.type, 'tenant-users');
+    assert.equal(remoteUsers.written, true);
+    const users = remoteUsers.users as { plan: string | null; isAdministrator: boolean }[];
+    assert.equal(users.length, 50);
+    assert.ok(users.some((u) => u.isAdministrator && u.plan !== null));
+    const text = await remote('tenants', 'users', 'acme');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^ID +NAME +USERNAME +PLAN +ROLE +IDENTITY$/m);
+    assert.match(text.stdout, /^50 users in the registry of tenant acme; \d+ can log in\.$/m);
+    const unknown = await remote('tenants', 'users', 'nope');
+    assert.equal(unknown.code, 1);
+    assert.match(errorLines(unknown)[0] ?? '', /there is no tenant "nope".*\[FERRY_TENANT_NOT_FOUND\]$/);
+  });
+
   it('streams the same --json events as a local run and exits 0 only on success', async () => {
     const r = await remote('--json', 'run', migrationId, '--kind', 'incremental');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);

@@ -12,7 +12,9 @@ import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
 import { profileById } from '../../src/profiles/registry.ts';
 import type { ControlPlane } from '../../src/services/control-plane.ts';
 import { createMigration } from '../../src/services/migrations.ts';
-import { writeTenantUserRegistry } from '../../src/services/tenant-user-registry.ts';
+import { readTenantUserRegistry, writeTenantUserRegistry } from '../../src/services/tenant-user-registry.ts';
+import { getTenant } from '../../src/services/tenants.ts';
+import { isFerryError } from '../../src/domain/errors.ts';
 import { mapUser } from '../../src/services/user-mappings.ts';
 import { assignPlan } from '../../src/services/user-plans.ts';
 import { setUsername } from '../../src/services/usernames.ts';
@@ -68,8 +70,36 @@ async function expectedRows(): Promise<RegistryRow[]> {
   }));
 }
 
-function sortById(rows: RegistryRow[]): RegistryRow[] {
+function sortById<T extends { id: string }>(rows: T[]): T[] {
   return [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+/** Writes the registry into the tenant's own database, then reads it back as the API answers it. */
+async function writeThenRead(migrationId: string, tenantId: string): Promise<void> {
+  const before = await readTenantUserRegistry(cp, tenantId);
+  assert.deepEqual(before, { tenantId, table: 'ferry_users', written: false, users: [] });
+  const target = await openTarget((await getTenant(cp, tenantId)).databaseUrl);
+  try {
+    await writeTenantUserRegistry(cp, migrationId, target);
+  } finally {
+    await target.close();
+  }
+  const read = await readTenantUserRegistry(cp, tenantId);
+  assert.equal(read.written, true);
+  const { users } = await listUsers(cp, migrationId);
+  assert.deepEqual(
+    sortById(read.users),
+    sortById(
+      users.map((u) => ({
+        id: u.id,
+        name: u.name,
+        username: u.username,
+        plan: u.plan,
+        isAdministrator: u.isAdministrator,
+        identity: u.identity,
+      })),
+    ),
+  );
 }
 
 const pgSkip = await skipUnless('postgres');
@@ -115,6 +145,16 @@ describe('tenant user registry', () => {
     } finally {
       db.close();
     }
+  });
+
+  it("reads a SQLite tenant's registry back: not written before a run, every user after", async () => {
+    await writeThenRead(m, 'acme');
+    const read = await readTenantUserRegistry(cp, 'acme');
+    assert.equal(read.users.find((u) => u.id === '3')?.plan, null);
+    assert.equal(read.users.find((u) => u.id === '1')?.identity, 'lars@cloud.example');
+    await assert.rejects(readTenantUserRegistry(cp, 'no-such-tenant'), (e) =>
+      isFerryError(e, 'FERRY_TENANT_NOT_FOUND'),
+    );
   });
 
   describe('into a PostgreSQL tenant', { skip: pgSkip }, () => {
@@ -164,6 +204,19 @@ describe('tenant user registry', () => {
       } finally {
         await client.end();
       }
+    });
+
+    it("reads a PostgreSQL tenant's registry back", async () => {
+      const pgMigration = (
+        await createMigration(cp, {
+          installationPath: join(dir.path, 'acme', 'installation.yaml'),
+          profileId: 'crm',
+          tenantId: 'acme-pg',
+          tenantDatabaseUrl: db.url,
+        })
+      ).migration.id;
+      await mapUser(cp, pgMigration, '2', 'bjorn@cloud.example');
+      await writeThenRead(pgMigration, 'acme-pg');
     });
   });
 });

@@ -1,10 +1,12 @@
 // /api/v1/tenants: the cloud targets, with their state and locations (URLs without passwords) and
-// the migrations that used them. Tenants are provisioned by creating a migration.
+// the migrations that used them, and each tenant's user registry as the last run wrote it. Tenants
+// are provisioned by creating a migration.
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { FerryError } from '../../domain/errors.ts';
 import { migrationsRepo } from '../../services/control-plane.ts';
+import { readTenantUserRegistry } from '../../services/tenant-user-registry.ts';
 import { tenantView } from '../../services/tenants.ts';
 import type { TenantRecord } from '../../store/migration-repository.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
@@ -17,6 +19,22 @@ const tenantWithMigrations = tenantRecord.extend({
   migrations: z
     .array(z.object({ id: z.string(), phase: z.string() }))
     .describe('the migrations into this tenant, oldest first (at most one not abandoned)'),
+});
+
+const tenantUsers = z.object({
+  tenantId: z.string(),
+  table: z.string().describe("the registry's table in the tenant database (ferry_users)"),
+  written: z.boolean().describe('false until a run has written the registry (users is then empty)'),
+  users: z.array(
+    z.object({
+      id: z.string().describe("the user's id in the installation"),
+      name: z.string(),
+      username: z.string().nullable().describe('the email the user logs in with'),
+      plan: z.string().nullable().describe('null: the user cannot log in'),
+      isAdministrator: z.boolean(),
+      identity: z.string().nullable().describe('the cloud identity the user is mapped to'),
+    }),
+  ),
 });
 
 export function registerTenantRoutes(app: FastifyInstance, deps: ControlPlaneRoutesDeps): void {
@@ -66,5 +84,24 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ControlPlaneRou
         });
       return describeTenant(tenant);
     },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/users',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary:
+          "The tenant's user registry: every user with the plan, username and identity the last run wrote",
+        params: jsonSchema(tenantParams),
+        response: {
+          200: jsonSchema(tenantUsers),
+          401: errorResponses[401],
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request) =>
+      readTenantUserRegistry(deps.controlPlane, (request.params as z.infer<typeof tenantParams>).tenantId),
   );
 }

@@ -8,7 +8,7 @@ import type { PlanTarget } from '../../services/user-plans.ts';
 import type { UsernameChoice } from '../../services/usernames.ts';
 import { userListColumns, type MigrationUser } from '../../services/users.ts';
 import type { UserEmailOptions, UserEmailOptionsPatch } from '../../services/welcome-emails.ts';
-import { pad } from '../format.ts';
+import { alignTable } from '../format.ts';
 import type { GlobalOptions } from '../run-output.ts';
 import { print } from '../control-plane-session.ts';
 import { withOperations } from '../remote/operations.ts';
@@ -16,21 +16,7 @@ import { usersOperations } from '../remote/users-operations.ts';
 
 const MAX_CELL = 40;
 
-function cell(text: string): string {
-  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
-}
-
-/** Rows of cells → aligned lines with a header. */
-function table(header: string[], rows: string[][]): string[] {
-  const all = [header, ...rows].map((r) => r.map(cell));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
+const table = (header: string[], rows: string[][]): string[] => alignTable(header, rows, MAX_CELL);
 
 /** The table of `userListColumns` (what the filter searches), then each user's problems. */
 function userRows(users: MigrationUser[]): string[] {

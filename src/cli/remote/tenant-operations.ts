@@ -1,8 +1,10 @@
 // What `ferry tenants …` does, locally (the store) or through a Ferry server (/api/v1/tenants):
-// the tenants with their state, locations (without passwords) and the migrations into each.
+// the tenants with their state, locations (without passwords) and the migrations into each, and a
+// tenant's user registry.
 
 import { FerryError } from '../../domain/errors.ts';
 import { migrationsRepo, type ControlPlane } from '../../services/control-plane.ts';
+import { readTenantUserRegistry, type TenantUserRegistry } from '../../services/tenant-user-registry.ts';
 import { tenantView } from '../../services/tenants.ts';
 import type { TenantRecord } from '../../store/migration-repository.ts';
 import type { ApiClient } from './api-client.ts';
@@ -16,6 +18,8 @@ export interface TenantWithMigrations extends TenantRecord {
 export interface TenantOperations {
   list(): Promise<TenantWithMigrations[]>;
   show(tenantId: string): Promise<TenantWithMigrations>;
+  /** The tenant's user registry as the last run wrote it. */
+  users(tenantId: string): Promise<TenantUserRegistry>;
 }
 
 function local(cp: ControlPlane): TenantOperations {
@@ -38,6 +42,7 @@ function local(cp: ControlPlane): TenantOperations {
         });
       return describe(tenant);
     },
+    users: (tenantId) => readTenantUserRegistry(cp, tenantId),
   };
 }
 
@@ -45,6 +50,7 @@ function remote(api: ApiClient): TenantOperations {
   return {
     list: () => api.get<TenantWithMigrations[]>('/tenants'),
     show: (tenantId) => api.get<TenantWithMigrations>(`/tenants/${encodeURIComponent(tenantId)}`),
+    users: (tenantId) => api.get<TenantUserRegistry>(`/tenants/${encodeURIComponent(tenantId)}/users`),
   };
 }
 
