@@ -74,6 +74,21 @@ function md5Of(row: Row): Buffer {
 }
 
 /**
+ * The first 8 bytes of an MD5 digest given as a 'binary' (latin1) string, one char per byte, as two 32-bit
+ * halves. A latin1 digest costs half the call overhead of a Buffer one (no ArrayBuffer per row:
+ * 1.3 µs instead of 2.0 µs per 460-byte row, of which 0.7 µs is MD5 itself).
+ */
+function half(d: string, at: number): number {
+  return (
+    ((d.charCodeAt(at) << 24) |
+      (d.charCodeAt(at + 1) << 16) |
+      (d.charCodeAt(at + 2) << 8) |
+      d.charCodeAt(at + 3)) >>>
+    0
+  );
+}
+
+/**
  * Accumulates rows into a ChunkChecksum. The 64-bit hashes are summed as two 32-bit halves in
  * plain numbers (exact below 2^53, folded into a bigint long before that) to keep BigInt
  * arithmetic off the per-row path.
@@ -85,18 +100,18 @@ export class ChecksumAccumulator {
   private folded = 0n;
 
   add(row: Row): void {
-    this.addDigest(md5Of(row));
+    this.addDigest(hash('md5', serialiseRow(row), 'binary'));
   }
 
   /** Add a row given as its serialisation's UTF-8 bytes (a COPY text line without its '\n'). */
   addSerialised(bytes: Uint8Array): void {
-    this.addDigest(hash('md5', bytes, 'buffer') as unknown as Buffer);
+    this.addDigest(hash('md5', bytes, 'binary'));
   }
 
-  private addDigest(digest: Buffer): void {
+  private addDigest(digest: string): void {
     this.rows++;
-    this.high += digest.readUInt32BE(0);
-    this.low += digest.readUInt32BE(4);
+    this.high += half(digest, 0);
+    this.low += half(digest, 4);
     if ((this.rows & 0xfffff) === 0) this.fold();
   }
 

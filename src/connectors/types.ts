@@ -101,6 +101,22 @@ export interface KeyRange {
   upper: Cell[] | null;
 }
 
+/**
+ * Rows already serialised: each row's canonical serialisation (canonical.ts — byte for byte a line
+ * of PostgreSQL's COPY text format) followed by '\n'. A source that can have its database write
+ * canonical text offers `readLines`, a target that loads COPY text offers `writeLines`; the engine
+ * copies lines when both sides do (no cells are built in between) and canonical cells otherwise.
+ */
+export interface LineBatch {
+  /** The lines, each ending in '\n'. */
+  text: Buffer;
+  /** Offset just past each line's '\n', one per row. */
+  ends: Uint32Array;
+  rows: number;
+  /** Approximate payload size in bytes, as for RowBatch (the lines without separators). */
+  bytes: number;
+}
+
 export interface ReadOptions {
   /** Maximum rows per yielded batch. */
   batchRows: number;
@@ -140,6 +156,17 @@ export interface SourceConnection {
     options: ReadOptions,
     warnings: ReadWarnings,
   ): AsyncIterable<RowBatch>;
+  /**
+   * `read`, but as canonical lines written by the database itself (see LineBatch): same rows, same
+   * order, same warnings, byte for byte the serialisation of what `read` yields.
+   */
+  readLines?(
+    table: TableSchema,
+    columns: string[],
+    range: KeyRange,
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<LineBatch>;
   /** Row count and hash sum of `columns` over `range`, computed inside the database where it can. */
   checksum(table: TableSchema, columns: string[], range: KeyRange): Promise<ChunkChecksum>;
   /**
@@ -221,6 +248,14 @@ export interface TargetConnection extends SourceConnection {
     table: TargetTableDef,
     columns: string[],
     batches: AsyncIterable<RowBatch>,
+    signal?: AbortSignal,
+    checksum?: ChecksumAccumulator,
+  ): Promise<WriteResult>;
+  /** `write` for rows already serialised as canonical lines (see LineBatch); hashes each line. */
+  writeLines?(
+    table: TargetTableDef,
+    columns: string[],
+    batches: AsyncIterable<LineBatch>,
     signal?: AbortSignal,
     checksum?: ChecksumAccumulator,
   ): Promise<WriteResult>;

@@ -12,7 +12,8 @@
 // the target committed it, so a chunk marked copied is never copied twice.
 
 import { ChecksumAccumulator } from '../connectors/canonical.ts';
-import type { ChunkChecksum, KeyRange, ReadWarnings, Row, RowBatch } from '../connectors/types.ts';
+import { cellsOfLine, lastLine } from '../connectors/serialised-lines.ts';
+import type { ChunkChecksum, KeyRange, LineBatch, ReadWarnings, Row } from '../connectors/types.ts';
 import { chunkKey, type TablePlan } from './plan.ts';
 import type { ChunkRecord, RunOptions, RunStore } from './run-store.ts';
 import type { SessionPair } from './session-slots.ts';
@@ -30,10 +31,7 @@ export function chunkRange(plan: TablePlan, chunk: Pick<ChunkRecord, 'lower' | '
   return { key: chunkKey(plan.chunking), lower: chunk.lower, upper: chunk.upper };
 }
 
-async function* observe(
-  batches: AsyncIterable<RowBatch>,
-  onBatch: (batch: RowBatch) => void,
-): AsyncIterable<RowBatch> {
+async function* observe<B>(batches: AsyncIterable<B>, onBatch: (batch: B) => void): AsyncIterable<B> {
   for await (const batch of batches) {
     onBatch(batch);
     yield batch;
@@ -59,28 +57,47 @@ async function copyRange(
   const warnings: ReadWarnings = { invalidUtf8: 0, zeroDates: 0 };
   let rowsRead = 0;
   let bytes = 0;
-  let lastRow: Row | null = null;
   const hash = new ChecksumAccumulator();
-  const batches = sessions.source.read(
-    plan.source,
-    plan.copyColumns,
-    range,
-    {
-      batchRows: ctx.options.batchRows,
-      batchBytes: ctx.options.batchBytes,
-      ...(limit === undefined ? {} : { limit }),
-      signal: ctx.signal,
-    },
-    warnings,
-  );
-  const result = await sessions.target.write(
+  const options = {
+    batchRows: ctx.options.batchRows,
+    batchBytes: ctx.options.batchBytes,
+    ...(limit === undefined ? {} : { limit }),
+    signal: ctx.signal,
+  };
+  const counted = (rows: number, size: number): void => {
+    rowsRead += rows;
+    bytes += size;
+    ctx.onProgress(plan.target.name, rows, size);
+  };
+  const { source, target } = sessions;
+  if (source.readLines !== undefined && target.writeLines !== undefined) {
+    // Lines written by the source database go to the target as they are: no cells in between.
+    let last: LineBatch | null = null;
+    const batches = source.readLines(plan.source, plan.copyColumns, range, options, warnings);
+    const result = await target.writeLines(
+      plan.target,
+      plan.copyColumns,
+      observe(batches, (batch) => {
+        counted(batch.rows, batch.bytes);
+        last = batch;
+      }),
+      ctx.signal,
+      hash,
+    );
+    const binary = plan.copyColumns.map(
+      (name) => plan.source.columns.find((c) => c.name === name)?.type.kind === 'binary',
+    );
+    const lastRow = last === null ? null : cellsOfLine(lastLine(last), binary);
+    return { rowsRead, rowsWritten: result.rowsWritten, bytes, lastRow, warnings, checksum: hash.result() };
+  }
+  let lastRow: Row | null = null;
+  const batches = source.read(plan.source, plan.copyColumns, range, options, warnings);
+  const result = await target.write(
     plan.target,
     plan.copyColumns,
     observe(batches, (batch) => {
-      rowsRead += batch.rows.length;
-      bytes += batch.bytes;
+      counted(batch.rows.length, batch.bytes);
       lastRow = batch.rows[batch.rows.length - 1] ?? lastRow;
-      ctx.onProgress(plan.target.name, batch.rows.length, batch.bytes);
     }),
     ctx.signal,
     hash,

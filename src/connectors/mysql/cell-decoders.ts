@@ -117,7 +117,7 @@ function isZeroDate(s: string): boolean {
   );
 }
 
-function stripZerofill(text: string): string {
+export function stripZerofill(text: string): string {
   const sign = text.charCodeAt(0) === 45 ? 1 : 0;
   let i = sign;
   while (i < text.length - 1 && text.charCodeAt(i) === 48 && text.charCodeAt(i + 1) !== 46) i++;

@@ -7,6 +7,7 @@ import type {
   ChangeTracking,
   ChunkChecksum,
   KeyRange,
+  LineBatch,
   ReadOptions,
   ReadWarnings,
   RowBatch,
@@ -20,6 +21,7 @@ import { quoteIdentifier } from './dialect.ts';
 import { listTables } from './introspect.ts';
 import { countRows, readKeys } from './key-set.ts';
 import { readRange } from './read.ts';
+import { readLines } from './read-lines.ts';
 
 /** Canonical integer text ('00042' from a zerofill column → '42'). */
 function integerText(text: string): string {
@@ -75,6 +77,16 @@ export class MysqlSourceConnection implements SourceConnection {
     warnings: ReadWarnings,
   ): AsyncIterable<RowBatch> {
     return readRange(this.session, table, columns, range, options, warnings);
+  }
+
+  readLines(
+    table: TableSchema,
+    columns: string[],
+    range: KeyRange,
+    options: ReadOptions,
+    warnings: ReadWarnings,
+  ): AsyncIterable<LineBatch> {
+    return readLines(this.session, table, columns, range, options, warnings);
   }
 
   checksum(table: TableSchema, columns: string[], range: KeyRange): Promise<ChunkChecksum> {

@@ -1,6 +1,6 @@
 // Canonical cells from what PostgreSQL stores, twice over: in JavaScript (decoding COPY text) and
-// in SQL (for checksums inside the database). Both live here so they cannot drift apart; the
-// checksum test compares them over every type.
+// in SQL (the SELECT whose COPY output is canonical lines, for checksums and line reads). Both live
+// here so they cannot drift apart; the checksum test compares them over every type.
 //
 // The codec is chosen by the column's native type (what this database stores), falling back to its
 // logical type for names this file does not know (domains, enum types, …). Used as a target, the
@@ -134,45 +134,29 @@ export function decoderFor(column: ColumnLike): CellDecoder {
   return decoders[codecOf(column)];
 }
 
-/** Escape as canonical.ts `serialiseCell` does: '\' doubled; tab, LF, CR as '\t', '\n', '\r'. */
-function escaped(sql: string): string {
-  return (
-    `replace(replace(replace(replace(${sql}, '\\', '\\\\'), ` +
-    `E'\\t', '\\t'), E'\\n', '\\n'), E'\\r', '\\r')`
-  );
-}
-
 /**
- * SQL producing the serialised cell (canonical.ts `serialiseCell`, NULL excluded) of `column`, or
- * null when SQL cannot produce it exactly: float columns on servers before PostgreSQL 12, whose
- * float output is not the shortest round-trip text (checksums then stream through JavaScript).
- * From 12 on (with the session's `extra_float_digits=1`) PostgreSQL prints canonical float text.
+ * SQL selecting `column` so that COPY TO's text output of it is its serialised cell: COPY already
+ * escapes '\\', tab, LF and CR as the serialisation does (and '\\b', '\\f', '\\v', which
+ * `canonicalCopyLine` turns back into bytes), prints NULL as '\\N' and bytea as '\\\\x…'. Null when
+ * PostgreSQL cannot print the column canonically (floats before PostgreSQL 12).
  */
-export function serialisedCellSql(
-  column: ColumnLike,
-  qualifier = '',
-  serverVersion = 120000,
-): string | null {
-  const c = qualifier + quoteIdentifier(column.name);
+export function copyCanonicalSql(column: ColumnLike, serverVersion = 120000): string | null {
+  const c = quoteIdentifier(column.name);
   switch (codecOf(column)) {
     case 'plain':
     case 'time':
     case 'timestamp':
-      // PostgreSQL already prints fractions without trailing zeros; none of these prints '\' or a tab.
-      return `${c}::text`;
     case 'text':
-      return escaped(`${c}::text`);
+    case 'bytea':
+      return c;
     case 'bpchar':
-      // bpchar → text removes the pad spaces, like stripPad.
-      return escaped(`${c}::text`);
+      return `${c}::text`;
     case 'bool':
       return `CASE WHEN ${c} THEN '1' WHEN NOT ${c} THEN '0' END`;
-    case 'bytea':
-      return `'\\\\x' || encode(${c}, 'hex')`;
     case 'timestamptz':
       return `CASE WHEN right(${c}::text, 3) = '+00' THEN left(${c}::text, -3) || 'Z' ELSE ${c}::text END`;
     case 'float4':
     case 'float8':
-      return serverVersion >= 120000 ? `${c}::text` : null;
+      return serverVersion >= 120000 ? c : null;
   }
 }

@@ -177,3 +177,16 @@ export async function cancelRunningStatement(session: PgSession): Promise<void> 
 export async function closeSession(session: PgSession): Promise<void> {
   await session.client.end().catch(() => undefined);
 }
+
+/** Cancel the running COPY on the server and drain what is still on its way. */
+export async function stopCopy(session: PgSession, chunks: AsyncIterator<Buffer>): Promise<void> {
+  const cancelled = cancelRunningStatement(session).catch(() => undefined);
+  try {
+    while ((await chunks.next()).done !== true) {
+      // discard
+    }
+  } catch {
+    // 57014 query_canceled is the expected end.
+  }
+  await cancelled;
+}

@@ -12,6 +12,7 @@ import type {
   KeyRange,
   ReadOptions,
   ReadWarnings,
+  LineBatch,
   RowBatch,
   TableSchema,
   TargetConnection,
@@ -25,8 +26,9 @@ import { postgresSourceDialect, postgresTargetDialect, qualifiedName, quoteIdent
 import { integerKeyBounds, listTables } from './introspect.ts';
 import { countRows, deleteKeys, readKeys } from './key-set.ts';
 import { readRows } from './read.ts';
+import { readLines } from './read-lines.ts';
 import { insertMissingRows, updateCells } from './repair-writes.ts';
-import { deleteRange, dropTables, execute, writeRows } from './write.ts';
+import { deleteRange, dropTables, execute, writeLines, writeRows } from './write.ts';
 
 /** Parallel COPY writers per target; PostgreSQL scales well past this on ordinary hardware. */
 export const POSTGRES_MAX_CONCURRENT_WRITERS = 8;
@@ -92,6 +94,15 @@ class PostgresConnection implements TargetConnection {
     return readRows(this.session, this.role, table, columns, range, options, warnings);
   }
 
+  readLines(
+    table: TableSchema,
+    columns: string[],
+    range: KeyRange,
+    options: ReadOptions,
+  ): AsyncIterable<LineBatch> {
+    return readLines(this.session, this.role, table, columns, range, options);
+  }
+
   checksum(table: TableSchema, columns: string[], range: KeyRange): Promise<ChunkChecksum> {
     return checksum(this.session, this.role, table, columns, range);
   }
@@ -112,6 +123,16 @@ class PostgresConnection implements TargetConnection {
     checksum?: ChecksumAccumulator,
   ): Promise<WriteResult> {
     return writeRows(this.session, table, columns, batches, signal, checksum);
+  }
+
+  writeLines(
+    table: TargetTableDef,
+    columns: string[],
+    batches: AsyncIterable<LineBatch>,
+    signal?: AbortSignal,
+    checksum?: ChecksumAccumulator,
+  ): Promise<WriteResult> {
+    return writeLines(this.session, table, columns, batches, signal, checksum);
   }
 
   deleteRange(table: TargetTableDef, range: KeyRange): Promise<number> {

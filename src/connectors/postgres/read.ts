@@ -22,7 +22,7 @@ import type {
   TableSchema,
 } from '../types.ts';
 import { decoderFor, type CellDecoder } from './canonical-cells.ts';
-import { cancelRunningStatement, queryError, sqlState, type PgSession, type Role } from './connection.ts';
+import { queryError, sqlState, stopCopy, type PgSession, type Role } from './connection.ts';
 import { CopyLineSplitter, unescapeField } from './copy-text.ts';
 import { qualifiedName, quoteIdentifier } from './dialect.ts';
 import { rangeSql } from './key-range.ts';
@@ -61,7 +61,7 @@ export function tableError(
 }
 
 /** Bind `values` to session settings ferry.k0, ferry.k1, … for `current_setting` placeholders. */
-async function bindSettings(session: PgSession, values: string[]): Promise<void> {
+export async function bindSettings(session: PgSession, values: string[]): Promise<void> {
   if (values.length === 0) return;
   const calls = values.map((_, i) => `set_config('ferry.k${i}', $${i + 1}, false)`);
   await session.client.query(`SELECT ${calls.join(', ')}`, values);
@@ -157,17 +157,4 @@ export async function* readRows(
   } finally {
     if (!ended) await stopCopy(session, chunks);
   }
-}
-
-/** Cancel the running COPY on the server and drain what is still on its way. */
-async function stopCopy(session: PgSession, chunks: AsyncIterator<Buffer>): Promise<void> {
-  const cancelled = cancelRunningStatement(session).catch(() => undefined);
-  try {
-    while ((await chunks.next()).done !== true) {
-      // discard
-    }
-  } catch {
-    // 57014 query_canceled is the expected end.
-  }
-  await cancelled;
 }

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { from as copyFrom } from 'pg-copy-streams';
 import { FerryError } from '../../domain/errors.ts';
 import type { ChecksumAccumulator } from '../canonical.ts';
-import type { KeyRange, RowBatch, TargetTableDef, WriteResult } from '../types.ts';
+import type { KeyRange, LineBatch, RowBatch, TargetTableDef, WriteResult } from '../types.ts';
 import { queryError, sqlState, type PgSession } from './connection.ts';
 import { CopyEncoder, isPlainText } from './copy-text.ts';
 import { qualifiedName, quoteIdentifier } from './dialect.ts';
@@ -85,16 +85,56 @@ export async function writeRows(
   signal?: AbortSignal,
   checksum?: ChecksumAccumulator,
 ): Promise<WriteResult> {
-  const { client } = session;
-  signal?.throwIfAborted();
-  const target = qualifiedName(session.schema, table.name);
-  const copySql = `COPY ${target} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`;
   const encoder = new CopyEncoder(
     columns.map((name) => {
       const def = table.columns.find((c) => c.name === name);
       return def !== undefined && isPlainText(def.type);
     }),
   );
+  return copyIn(session, table, columns, batches, signal, (batch) => ({
+    text: encoder.encode(batch.rows, checksum),
+    rows: batch.rows.length,
+    bytes: batch.bytes,
+  }));
+}
+
+/** writeRows for rows already serialised as COPY text lines: each line is hashed, then sent as is. */
+export function writeLines(
+  session: PgSession,
+  table: TargetTableDef,
+  columns: string[],
+  batches: AsyncIterable<LineBatch>,
+  signal?: AbortSignal,
+  checksum?: ChecksumAccumulator,
+): Promise<WriteResult> {
+  return copyIn(session, table, columns, batches, signal, (batch) => {
+    if (checksum !== undefined) {
+      let start = 0;
+      for (const end of batch.ends) {
+        checksum.addSerialised(batch.text.subarray(start, end - 1));
+        start = end;
+      }
+    }
+    return batch;
+  });
+}
+
+/**
+ * `COPY … FROM STDIN` of every batch's text in one transaction, pulling the next batch only after
+ * the socket took the previous one.
+ */
+async function copyIn<B>(
+  session: PgSession,
+  table: TargetTableDef,
+  columns: string[],
+  batches: AsyncIterable<B>,
+  signal: AbortSignal | undefined,
+  encode: (batch: B) => { text: Buffer; rows: number; bytes: number },
+): Promise<WriteResult> {
+  const { client } = session;
+  signal?.throwIfAborted();
+  const target = qualifiedName(session.schema, table.name);
+  const copySql = `COPY ${target} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`;
   let rowsWritten = 0;
   let bytes = 0;
   try {
@@ -120,10 +160,11 @@ export async function writeRows(
     for await (const batch of batches) {
       signal?.throwIfAborted();
       if (failed !== null) break;
-      if (batch.rows.length === 0) continue;
-      rowsWritten += batch.rows.length;
-      bytes += batch.bytes;
-      if (!stream.write(encoder.encode(batch.rows, checksum))) {
+      const encoded = encode(batch);
+      if (encoded.rows === 0) continue;
+      rowsWritten += encoded.rows;
+      bytes += encoded.bytes;
+      if (!stream.write(encoded.text)) {
         await Promise.race([once(stream, 'drain'), done]);
       }
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checksumOf } from '../../../src/connectors/canonical.ts';
-import { serialisedCellSql } from '../../../src/connectors/postgres/canonical-cells.ts';
+import { copyCanonicalSql } from '../../../src/connectors/postgres/canonical-cells.ts';
 import { postgresConnector } from '../../../src/connectors/postgres/index.ts';
 import type { KeyRange, Row, SourceConnection, TableSchema } from '../../../src/connectors/types.ts';
 import { freshDatabase, skipUnless, type TestDatabase } from '../../support/servers.ts';
@@ -37,10 +37,10 @@ describe('postgres checksum', { skip: await skipUnless('postgres') }, () => {
 
   it('computes every column in SQL from PostgreSQL 12 on, all but floats before', () => {
     assert.deepEqual(
-      table.columns.filter((c) => serialisedCellSql(c) === null).map((c) => c.name),
+      table.columns.filter((c) => copyCanonicalSql(c) === null).map((c) => c.name),
       [],
     );
-    const before12 = table.columns.filter((c) => serialisedCellSql(c, '', 110000) === null);
+    const before12 = table.columns.filter((c) => copyCanonicalSql(c, 110000) === null);
     assert.deepEqual(
       before12.map((c) => c.name),
       ['f4', 'f8'],
