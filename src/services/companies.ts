@@ -4,7 +4,7 @@
 import { openSource } from '../connectors/registry.ts';
 import { FerryError } from '../domain/errors.ts';
 import type { MigrationRecord } from '../store/migration-repository.ts';
-import { assertSelectionChangeAllowed } from './company-initialization.ts';
+import { assertSelectionChangeAllowed } from './company-busy.ts';
 import { type ControlPlane } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { selectCompanies } from './migration-lifecycle.ts';

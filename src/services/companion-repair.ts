@@ -7,6 +7,7 @@
 import { openTarget } from '../connectors/registry.ts';
 import type { Cell } from '../connectors/types.ts';
 import { rowKeyOf } from '../engine/sanitize-text.ts';
+import { assertNoCompanyBusy } from './company-busy.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { getMigration } from './migrations.ts';
 import { assertTenantLoaded } from './sanitize.ts';
@@ -36,6 +37,7 @@ export async function repairCompanions(
   const migration = await getMigration(cp, migrationId);
   const profile = await cp.profiles(migration.profileId);
   await assertTenantLoaded(cp, migration);
+  await assertNoCompanyBusy(cp, migrationId, 'companion rows cannot be repaired in the tenant now');
   const tenant = await getTenant(cp, migration.tenantId);
   const target = await openTarget(tenant.databaseUrl);
   try {

@@ -3,10 +3,11 @@
 // port — in-process with the SQLite store, pg-boss (`ferry worker`) with the PostgreSQL store — and
 // each company's row in the store (company-initialization-repository.ts) says how its job stands.
 //
-// While a company's job is `queued` or `running` the company is busy: initializing it again, or
-// adding it to or removing it from the company selection, is refused with FERRY_COMPANY_BUSY. A
-// busy company cannot stay locked forever: a queued job no worker took within `queuedTimeoutMs`,
-// and a running job whose worker stopped renewing its lease, count as failed from then on.
+// While a company's job is `queued` or `running` the company is busy: initializing it again is
+// refused with FERRY_COMPANY_BUSY, and so is everything that would change the tenant under it
+// (company-busy.ts). A busy company cannot stay locked forever: a queued job no worker took within
+// `queuedTimeoutMs`, and a running job whose worker stopped renewing its lease, count as failed
+// from then on. Initialization does not start while a run holds the migration.
 
 import { hostname } from 'node:os';
 import { redactUrl } from '../connectors/connection-url.ts';
@@ -22,11 +23,9 @@ import type {
   CompanyInitializationJobHandler,
   JobQueue,
 } from '../queue/job-queue.ts';
-import {
-  CompanyInitializationRepository,
-  type CompanyInitializationRecord,
-} from '../store/company-initialization-repository.ts';
+import type { CompanyInitializationRecord } from '../store/company-initialization-repository.ts';
 import type { MigrationRecord } from '../store/migration-repository.ts';
+import { companyBusyError, failExpiredInitializations, initializationsRepo } from './company-busy.ts';
 import { type ControlPlane, migrationsRepo, nowIso } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { getMigration } from './migrations.ts';
@@ -57,9 +56,7 @@ export interface CompanyInitializations {
   companies: CompanyInitializationView[];
 }
 
-function repo(cp: ControlPlane): CompanyInitializationRepository {
-  return new CompanyInitializationRepository(cp.store.kysely);
-}
+const repo = initializationsRepo;
 
 function view(r: CompanyInitializationRecord): CompanyInitializationView {
   return {
@@ -75,58 +72,18 @@ function view(r: CompanyInitializationRecord): CompanyInitializationView {
   };
 }
 
-/** Fails the jobs whose deadline passed, so their companies are free again. */
-async function failExpired(cp: ControlPlane, migrationId: string): Promise<void> {
-  await repo(cp).failExpired(migrationId, nowIso(cp), {
-    queued: {
-      code: 'FERRY_COMPANY_INITIALIZATION_FAILED',
-      message:
-        'no worker took the job in time: with the PostgreSQL store, start `ferry worker`; then initialize the company again',
-    },
-    running: {
-      code: 'FERRY_COMPANY_INITIALIZATION_FAILED',
-      message:
-        'the worker executing the job stopped (its lease expired); the initialization is idempotent: start it again',
-    },
-  });
-}
-
 /** Each company's last initialization job (companies never initialized are not listed). */
 export async function listCompanyInitializations(
   cp: ControlPlane,
   migrationId: string,
 ): Promise<CompanyInitializations> {
   await getMigration(cp, migrationId);
-  await failExpired(cp, migrationId);
+  await failExpiredInitializations(cp, migrationId);
   return { migrationId, companies: (await repo(cp).list(migrationId)).map(view) };
 }
 
-function busyError(migrationId: string, busy: CompanyInitializationRecord[], action: string): FerryError {
-  const names = busy.map((r) => `${JSON.stringify(r.companyId)} (${r.status})`).join(', ');
-  return new FerryError(
-    'FERRY_COMPANY_BUSY',
-    `${action}: company ${names} of migration ${migrationId} is being initialized; wait until its initialization has ended`,
-    { details: { migrationId, companies: busy.map((r) => ({ id: r.companyId, status: r.status })) } },
-  );
-}
-
-/**
- * The company selection may change only for companies that are not busy: a selection change that
- * adds or removes a company whose initialization is queued or running is FERRY_COMPANY_BUSY.
- */
-export async function assertSelectionChangeAllowed(
-  cp: ControlPlane,
-  migration: MigrationRecord,
-  next: string[] | null,
-): Promise<void> {
-  await failExpired(cp, migration.id);
-  const selected = (ids: string[] | null, id: string) => ids === null || ids.includes(id);
-  const busy = (await repo(cp).list(migration.id)).filter(
-    (r) =>
-      isBusy(r.status) && selected(migration.selectedCompanies, r.companyId) !== selected(next, r.companyId),
-  );
-  if (busy.length > 0) throw busyError(migration.id, busy, 'the company selection cannot change');
-}
+// A run of the migration does not start while one of its companies is busy (the run gate asks):
+export { assertNoCompanyBusyForRun, assertSelectionChangeAllowed } from './company-busy.ts';
 
 // ---- starting ------------------------------------------------------------------------------------
 
@@ -170,6 +127,14 @@ export async function startCompanyInitializations(
 ): Promise<CompanyInitializations> {
   const migration = await getMigration(cp, migrationId);
   assertInitializable(migration);
+  // A run (running, queued or paused) holds the migration and changes the tenant: not now.
+  const active = await migrationsRepo(cp).activeRun(migration);
+  if (active !== null)
+    throw new FerryError(
+      'FERRY_ILLEGAL_TRANSITION',
+      `migration ${migrationId} is held by ${active.kind} run ${active.id} (${active.status}): companies are initialized while no run changes the tenant; start the initialization after the run has ended`,
+      { details: { migrationId, runId: active.id, runStatus: active.status } },
+    );
   const profile = await cp.profiles(migration.profileId);
   if (profile.companies.initialize === undefined)
     throw new FerryError(
@@ -197,7 +162,7 @@ export async function startCompanyInitializations(
       );
     targets = selected.filter((c) => companyIds.includes(c.id));
   }
-  await failExpired(cp, migrationId);
+  await failExpiredInitializations(cp, migrationId);
   const queuedAt = nowIso(cp);
   const takeBy = new Date(Date.parse(queuedAt) + (options.queuedTimeoutMs ?? defaultQueuedTimeoutMs));
   const { busy } = await repo(cp).queue(
@@ -207,7 +172,7 @@ export async function startCompanyInitializations(
   );
   if (busy.length > 0) {
     const rows = (await repo(cp).list(migrationId)).filter((r) => busy.includes(r.companyId));
-    throw busyError(migrationId, rows, 'the initialization cannot start');
+    throw companyBusyError(migrationId, rows, 'the initialization cannot start');
   }
   for (const company of targets)
     await queue.submitCompanyInitialization({ migrationId, companyId: company.id });

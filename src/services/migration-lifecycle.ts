@@ -19,6 +19,7 @@ import {
   type MigrationPatch,
   type MigrationRecord,
 } from '../store/migration-repository.ts';
+import { assertNoCompanyBusy } from './company-busy.ts';
 import { type ControlPlane, migrationsRepo, nowIso, schedulesRepo } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { concurrentChange, getMigration, loadFacts } from './migrations.ts';
@@ -122,6 +123,7 @@ export async function resetCloudData(
   const repo = migrationsRepo(cp);
   const migration = await getMigration(cp, id);
   assertCanResetCloudData(await loadFacts(repo, migration), await repo.activeRun(migration));
+  await assertNoCompanyBusy(cp, id, 'the cloud data cannot be reset');
   const tenant = await repo.getTenant(migration.tenantId);
   if (tenant === null) throw new FerryError('FERRY_INTERNAL', `tenant ${migration.tenantId} is missing`);
   const wiped = await wipeTenantData(tenant);

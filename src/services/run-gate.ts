@@ -27,6 +27,7 @@ import {
 import type { TenantEvent } from '../domain/tenant-state.ts';
 import type { MigrationPatch, MigrationRecord } from '../store/migration-repository.ts';
 import { type ControlPlane, migrationsRepo, nowIso } from './control-plane.ts';
+import { assertNoCompanyBusyForRun } from './company-initialization.ts';
 import { applyPhaseAction } from './migration-lifecycle.ts';
 import { getMigration, loadFacts } from './migrations.ts';
 
@@ -70,6 +71,8 @@ export function createRunGate(cp: ControlPlane): RunGate {
       kind,
       active !== null && active.id === runId ? null : active,
     );
+    // A company being initialized cannot be changed: runs that write the tenant wait (409).
+    await assertNoCompanyBusyForRun(cp, migration.id, kind);
   }
 
   return {

@@ -23,6 +23,7 @@ import {
 } from '../engine/sanitize-text.ts';
 import { excludedRuleFor } from '../profiles/common-checks.ts';
 import type { MigrationRecord, TenantRecord } from '../store/migration-repository.ts';
+import { assertNoCompanyBusy } from './company-busy.ts';
 import { nowIso, type ControlPlane } from './control-plane.ts';
 import { readInstallation } from './installation-file.ts';
 import { getMigration } from './migrations.ts';
@@ -124,6 +125,7 @@ export async function fixInvalidTextInTenant(
 ): Promise<SanitizeFixReport> {
   const migration = await getMigration(cp, migrationId);
   await assertTenantLoaded(cp, migration);
+  await assertNoCompanyBusy(cp, migrationId, 'invalid characters cannot be fixed in the tenant now');
   const { database, columns } = await fixTenant(await getTenant(cp, migration.tenantId), signal);
   return {
     migrationId,

@@ -235,6 +235,33 @@ describe('the CLI against a Ferry server (--server)', () => {
     assert.match(errorLines(unknown)[0] ?? '', /there is no tenant "nope".*\[FERRY_TENANT_NOT_FOUND\]$/);
   });
 
+  it("initializes the companies in the server's queue and shows their jobs as the local CLI does", async () => {
+    const started = await json(remote('--json', 'migration', 'companies', 'init', migrationId, '--wait'));
+    assert.equal(started.type, 'company-initializations');
+    const jobs = started.companies as { companyId: string; status: string; summary: string | null }[];
+    assert.deepEqual(
+      jobs.map((c) => [c.companyId, c.status]),
+      [['default', 'succeeded']],
+    );
+    assert.match(jobs[0]?.summary ?? '', /company_setup/);
+    assert.deepEqual(
+      await json(remote('--json', 'migration', 'companies', 'status', migrationId)),
+      await json(local('--json', 'migration', 'companies', 'status', migrationId)),
+    );
+    // Locally (SQLite store) the job executes in the CLI's own process; idempotent: it keeps what is there.
+    const again = await json(local('--json', 'migration', 'companies', 'init', migrationId));
+    const kept = again.companies as { status: string; summary: string | null }[];
+    assert.equal(kept[0]?.status, 'succeeded');
+    assert.match(kept[0]?.summary ?? '', /^kept table company_setup; 0 of \d+ default settings added/);
+    const text = await remote('migration', 'companies', 'status', migrationId);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^COMPANY +STATUS +FINISHED +WHAT HAPPENED\ndefault +succeeded /m);
+    const unknown = await remote('migration', 'companies', 'init', migrationId, '--company', 'nope');
+    assert.equal(unknown.code, 1);
+    assert.equal(errorLines(unknown).length, 1, unknown.stderr);
+    assert.match(errorLines(unknown)[0] ?? '', /not a selected company.*"nope".*\[FERRY_INVALID_ARGUMENT\]$/);
+  });
+
   it('streams the same --json events as a local run and exits 0 only on success', async () => {
     const r = await remote('--json', 'run', migrationId, '--kind', 'incremental');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);

@@ -1,21 +1,18 @@
 // `ferry migration companies init|status MIGRATION`: initialize companies in the tenant (one job
 // per company, running the profile's initialization) and show each company's job. With the
 // PostgreSQL store the jobs go to pg-boss for `ferry worker` processes; with the SQLite store they
-// execute here, in this process.
+// execute here, in this process; with --server the server's queue takes them
+// (remote/company-operations.ts).
 
 import type { Command } from 'commander';
-import { FerryError } from '../../domain/errors.ts';
-import {
-  startCompanyInitializations,
-  startInProcessCompanyInitializer,
-  waitForCompanyInitializations,
-  listCompanyInitializations,
-  type CompanyInitializations,
-  type CompanyInitializationView,
+import type {
+  CompanyInitializations,
+  CompanyInitializationView,
 } from '../../services/company-initialization.ts';
-import type { ControlPlane } from '../../services/control-plane.ts';
 import { pad } from '../format.ts';
-import { print, withControlPlane } from '../control-plane-session.ts';
+import { print } from '../control-plane-session.ts';
+import { companyOperations } from '../remote/company-operations.ts';
+import { withOperations } from '../remote/operations.ts';
 import type { GlobalOptions } from '../run-output.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -54,38 +51,6 @@ function outcome(c: CompanyInitializationView): string {
   }
 }
 
-/** Queues the jobs and, as asked (or always, when they execute in this process), waits for them. */
-async function initialize(
-  cp: ControlPlane,
-  g: GlobalOptions,
-  migrationId: string,
-  companyIds: string[] | null,
-  wait: boolean,
-): Promise<{ list: CompanyInitializations; waited: boolean }> {
-  if (cp.store.kind === 'postgres' && g.store !== undefined) {
-    const { PgBossQueue } = await import('../../queue/pg-boss-queue.ts');
-    const queue = await PgBossQueue.open({ url: g.store, supervise: false });
-    let started: CompanyInitializations;
-    try {
-      started = await startCompanyInitializations(cp, migrationId, companyIds, queue);
-    } finally {
-      await queue.stop({ graceful: false });
-    }
-    if (!wait) return { list: started, waited: false };
-    const ids = started.companies.map((c) => c.companyId);
-    return { list: await waitForCompanyInitializations(cp, migrationId, ids), waited: true };
-  }
-  const queue = await startInProcessCompanyInitializer(cp);
-  try {
-    const started = await startCompanyInitializations(cp, migrationId, companyIds, queue);
-    await queue.idle();
-    const ids = started.companies.map((c) => c.companyId);
-    return { list: await waitForCompanyInitializations(cp, migrationId, ids), waited: true };
-  } finally {
-    await queue.stop();
-  }
-}
-
 /** Adds `init` and `status` under `ferry migration companies`. */
 export function registerCompanyInitializationCommands(companies: Command, global: () => GlobalOptions): void {
   companies
@@ -97,8 +62,10 @@ export function registerCompanyInitializationCommands(companies: Command, global
         'again leaves what is already set up. While a company is being initialized it cannot be initialized\n' +
         'again, nor added to or removed from the selection (FERRY_COMPANY_BUSY).\n\n' +
         'With the SQLite store the jobs execute in this process (the command waits for them). With the\n' +
-        'PostgreSQL store (--store) they go to the job queue for `ferry worker` processes; --wait waits\n' +
-        'for them. Exit code 1 when an initialization failed.\n\n' +
+        'PostgreSQL store (--store) they go to the job queue for `ferry worker` processes; with --server the\n' +
+        "server's queue takes them. --wait waits for them. Refused while a run holds the migration; while a\n" +
+        'company is being initialized, runs that write the tenant, reset-cloud-data, sanitize --fix and\n' +
+        'repair-companions are refused (FERRY_COMPANY_BUSY). Exit code 1 when an initialization failed.\n\n' +
         'Examples:\n' +
         '  ferry migration companies init M                  every selected company\n' +
         '  ferry migration companies init M --company CRONUS --company Fabrikam --wait\n' +
@@ -110,22 +77,17 @@ export function registerCompanyInitializationCommands(companies: Command, global
       'a selected company to initialize (repeat for several; default: every selected one)',
       collect,
     )
-    .option('--wait', 'wait until every job has ended (always, with the SQLite store)', false)
+    .option('--wait', 'wait until every job has ended (always, with the local SQLite store)', false)
     .action(async (id: string, f: { company?: string[]; wait: boolean }) => {
       const g = global();
-      if (g.server !== undefined)
-        throw new FerryError(
-          'FERRY_INVALID_ARGUMENT',
-          'ferry migration companies init works on the local store only for now; against a server use POST /api/v1/migrations/ID/companies/initializations',
-        );
-      await withControlPlane(g, async (cp) => {
-        const { list, waited } = await initialize(cp, g, id, f.company ?? null, f.wait);
+      await withOperations(g, companyOperations(g.store), async (ops) => {
+        const { list, waited } = await ops.initialize(id, f.company ?? null, f.wait);
         const failed = list.companies.filter((c) => c.status === 'failed');
         print(g, { type: 'company-initializations', ...list }, [
           ...jobLines(list),
           waited
             ? `${list.companies.length - failed.length} of ${list.companies.length} companies initialized.`
-            : `${list.companies.length} job(s) queued for \`ferry worker\`; follow them with \`ferry migration companies status ${id}\`.`,
+            : `${list.companies.length} job(s) queued${g.server === undefined ? ' for `ferry worker`' : ' in the server'}; follow them with \`ferry migration companies status ${id}\` (or wait with --wait).`,
         ]);
         if (failed.length > 0) process.exitCode = 1;
       });
@@ -137,13 +99,8 @@ export function registerCompanyInitializationCommands(companies: Command, global
     .argument('<migration>', 'migration id')
     .action(async (id: string) => {
       const g = global();
-      if (g.server !== undefined)
-        throw new FerryError(
-          'FERRY_INVALID_ARGUMENT',
-          'ferry migration companies status works on the local store only for now; against a server use GET /api/v1/migrations/ID/companies/initializations',
-        );
-      await withControlPlane(g, async (cp) => {
-        const list = await listCompanyInitializations(cp, id);
+      await withOperations(g, companyOperations(g.store), async (ops) => {
+        const list = await ops.status(id);
         print(g, { type: 'company-initializations', ...list }, jobLines(list));
       });
     });
