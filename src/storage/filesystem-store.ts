@@ -13,21 +13,11 @@
 // delete, appended in batches before the rename), with the size and mtime it was computed for. An
 // entry that is missing, torn by a kill, or stale (the blob changed behind Ferry's back, or another
 // process wrote it) is detected by that size/mtime and the sha256 is recomputed from the blob.
-// Small files are read and written whole (fewer system calls); larger ones are streamed.
+// Local files are copied and hashed on worker threads (file-copy-pool.ts); other sources stream.
 
-import { createHash, randomUUID, webcrypto } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { appendFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { FerryError } from '../domain/errors.ts';
@@ -45,12 +35,13 @@ import type {
 } from './blob-store.ts';
 import { assertBlobKey } from './blob-store.ts';
 import { forEachBounded } from './bounded-pool.ts';
+import { FileCopyPool } from './file-copy-pool.ts';
 import { sha256File } from './sha256.ts';
 
 export interface FilesystemStoreOptions {
   /** `sync()` makes the blobs put so far durable with fsync (default true; false: it does nothing). */
   durable?: boolean;
-  /** Files up to this many bytes are read and written whole, larger ones streamed (default 1 MiB). */
+  /** Sources other than local files up to this many bytes are read whole, larger ones streamed (default 1 MiB). */
   wholeFileBytes?: number;
 }
 
@@ -89,6 +80,7 @@ export class FilesystemBlobStore implements BlobStore {
   /** Blobs put since the last `sync()`. */
   private unsynced: string[] = [];
   private pendingFlush: Promise<void> | null = null;
+  private readonly copier = new FileCopyPool();
 
   constructor(root: string, options: FilesystemStoreOptions = {}) {
     this.root = resolve(root);
@@ -125,9 +117,7 @@ export class FilesystemBlobStore implements BlobStore {
     const final = this.pathOf(key);
     const tmpFolder = join(this.root, '.ferry', 'tmp');
     const tmp = join(tmpFolder, randomUUID());
-    if (source.path !== undefined && source.size <= this.wholeFileBytes) {
-      return this.putSmallFile(key, source, source.path, final, tmp, expected);
-    }
+    if (source.path !== undefined) return this.putFile(key, source.path, final, tmp, expected);
     let sha256: string;
     let size = 0;
     let mtimeMs: number;
@@ -182,14 +172,9 @@ export class FilesystemBlobStore implements BlobStore {
     return { size, sha256, multipart: false };
   }
 
-  /**
-   * A small local file: read whole through the thread pool, hashed on the thread pool, then written
-   * with synchronous system calls: each is a few microseconds on the page cache, where a round trip
-   * through libuv's thread pool per call (a dozen per file) would cost more than the copy itself.
-   */
-  private async putSmallFile(
+  /** A local file: copied and hashed on a worker thread (file-copy-pool.ts). */
+  private async putFile(
     key: string,
-    source: BlobSource,
     path: string,
     final: string,
     tmp: string,
@@ -201,31 +186,28 @@ export class FilesystemBlobStore implements BlobStore {
         this.ensureFolder(dirname(final)),
         this.ensureIndex(),
       ]);
-      // Read through the thread pool (the archive may have to come from disk, and reads of
-      // several files should overlap); the writes below land in the page cache.
-      const bytes = source.readAll === undefined ? readFileSync(path) : await source.readAll();
-      // WebCrypto hashes on the thread pool: the main thread goes on with other files meanwhile.
-      const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
-      if (bytes.length !== expected.size || (expected.sha256 !== undefined && sha256 !== expected.sha256)) {
+      const copied = await this.copier.copy(path, tmp);
+      if (
+        copied.size !== expected.size ||
+        (expected.sha256 !== undefined && copied.sha256 !== expected.sha256)
+      ) {
         throw new FerryError(
           'FERRY_BLOB_CHECKSUM_MISMATCH',
-          `document ${key} read as ${bytes.length} bytes with sha256 ${sha256}, expected ${expected.size} bytes` +
+          `document ${key} read as ${copied.size} bytes with sha256 ${copied.sha256}, expected ${expected.size} bytes` +
             (expected.sha256 === undefined ? '' : ` with sha256 ${expected.sha256}`),
-          { details: { key, size: bytes.length, sha256, expected } },
+          { details: { key, size: copied.size, sha256: copied.sha256, expected } },
         );
       }
-      const fd = openSync(tmp, 'wx');
-      let mtimeMs: number;
-      try {
-        for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
-        mtimeMs = fstatSync(fd).mtimeMs;
-      } finally {
-        closeSync(fd);
-      }
-      await this.appendIndex(key, { size: bytes.length, mtimeMs, sha256, metadata: expected.metadata ?? {} });
+      // The index entry goes first (see put).
+      await this.appendIndex(key, {
+        size: copied.size,
+        mtimeMs: copied.mtimeMs,
+        sha256: copied.sha256,
+        metadata: expected.metadata ?? {},
+      });
       renameSync(tmp, final);
       this.unsynced.push(final);
-      return { size: bytes.length, sha256, multipart: false };
+      return { size: copied.size, sha256: copied.sha256, multipart: false };
     } catch (error) {
       rmSync(tmp, { force: true });
       if (error instanceof FerryError) throw error;
@@ -433,6 +415,6 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.copier.close();
   }
 }
