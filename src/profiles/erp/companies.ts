@@ -26,14 +26,18 @@ async function displayNames(ctx: ProfileContext): Promise<Map<string, string>> {
   return names;
 }
 
-/** Company names found as table-name prefixes, in order of first appearance. */
+/**
+ * Company names found as table-name prefixes, sorted by code point: the same order whatever the
+ * database (MariaDB lists tables in its collation's case-insensitive order, SQLite and PostgreSQL
+ * byte-wise).
+ */
 export function companyNames(tables: readonly TableSchema[]): string[] {
   const names: string[] = [];
   for (const table of tables) {
     const company = companyOf(table.name);
     if (company !== null && !names.includes(company)) names.push(company);
   }
-  return names;
+  return names.sort();
 }
 
 export function erpCompanies(excluded: readonly ExcludedTable[]): CompaniesHook {
