@@ -240,6 +240,16 @@ export const errorCatalogue = {
     user: true,
     hint: 'Give this process the key the secret was sealed with: the same $FERRY_SECRETS_KEY on every machine that shares the store (or a copy of the home’s secrets.key), or set the secret again (`ferry users emails MIGRATION --smtp URL`).',
   },
+  FERRY_RUN_LEASED: {
+    status: 409,
+    user: true,
+    hint: 'The run executes in another process (its lease is live): wait for it, or pause it (`ferry runs pause RUN`) and resume it once paused. If that process is gone, its lease expires within the lease time (30 s by default) and the run can be resumed.',
+  },
+  FERRY_IDEMPOTENCY_KEY_PENDING: {
+    status: 409,
+    user: true,
+    hint: 'Another request with the same Idempotency-Key is still creating its run: retry the same request in a few seconds to get that run.',
+  },
   FERRY_INTERNAL: {
     status: 500,
     user: false,

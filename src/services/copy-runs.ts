@@ -10,7 +10,7 @@ import { executeRun, type RunOutcome } from '../engine/execute-run.ts';
 import { planMigration, type MigrationPlan } from '../engine/plan.ts';
 import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
 import { superviseExecution } from './run-control.ts';
-import { openRunLog } from './run-log.ts';
+import type { RunLease } from './run-lease.ts';
 
 export const defaultRunOptions: Omit<RunOptions, 'replace'> = {
   parallel: 4,
@@ -26,9 +26,9 @@ export interface StartCopyRunInput {
   kind?: string;
   /** The migration the run belongs to, if any. */
   migrationId?: string;
-  /** Where the run's JSON-lines log goes (run-log.ts); default: no log file. */
-  logDir?: string;
   store: RunStore;
+  /** The run's lease when the caller holds it already; otherwise the execution claims one (run-lease.ts). */
+  lease?: RunLease;
   onEvent: RunEventListener;
   signal: AbortSignal;
   /**
@@ -130,29 +130,33 @@ export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome
     throw error;
   }
   assertRunTransition(run.id, run.status, 'running');
-  const logged =
-    input.logDir === undefined ? input.onEvent : openRunLog(input.logDir, input.onEvent).listener;
-  // Supervised: a pause or cancel asked from any process reaches it; throughput is sampled.
-  return superviseExecution(input.store, run.id, input.signal, logged, (signal, onEvent) =>
-    executeRun({
-      store: input.store,
-      run,
-      openSource: () => openSource(sourceUrl),
-      openTarget: () => openTarget(targetUrl),
-      onEvent,
-      signal,
-      resumed: false,
-    }),
+  // Supervised: under a lease, logged, a pause or cancel asked from any process reaches it.
+  return superviseExecution(
+    input.store,
+    run.id,
+    input.signal,
+    input.onEvent,
+    (signal, onEvent) =>
+      executeRun({
+        store: input.store,
+        run,
+        openSource: () => openSource(sourceUrl),
+        openTarget: () => openTarget(targetUrl),
+        onEvent,
+        signal,
+        resumed: false,
+      }),
+    input.lease === undefined ? {} : { lease: input.lease },
   );
 }
 
 export interface ResumeCopyRunInput {
   runId: string;
-  /** Where the run's JSON-lines log goes; a resume appends to the same file. */
-  logDir?: string;
   store: RunStore;
   onEvent: RunEventListener;
   signal: AbortSignal;
+  /** The run's lease when the caller holds it (a worker); otherwise the resume claims one. */
+  lease?: RunLease;
 }
 
 export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutcome> {
@@ -165,16 +169,23 @@ export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutco
   if (run.status !== 'running') assertRunTransition(run.id, run.status, 'running');
   const sourceUrl = parseConnectionUrl(run.sourceUrl);
   const targetUrl = parseConnectionUrl(run.targetUrl);
-  return superviseExecution(input.store, run.id, input.signal, input.onEvent, (signal, onEvent) =>
-    executeRun({
-      store: input.store,
-      run,
-      openSource: () => openSource(sourceUrl),
-      openTarget: () => openTarget(targetUrl),
-      onEvent,
-      signal,
-      // A queued run a worker takes from the queue starts here for the first time.
-      resumed: run.status !== 'queued',
-    }),
+  // The log of a resumed run goes on in the same file (superviseExecution opens it).
+  return superviseExecution(
+    input.store,
+    run.id,
+    input.signal,
+    input.onEvent,
+    (signal, onEvent) =>
+      executeRun({
+        store: input.store,
+        run,
+        openSource: () => openSource(sourceUrl),
+        openTarget: () => openTarget(targetUrl),
+        onEvent,
+        signal,
+        // A queued run a worker takes from the queue starts here for the first time.
+        resumed: run.status !== 'queued',
+      }),
+    input.lease === undefined ? {} : { lease: input.lease },
   );
 }

@@ -3,35 +3,30 @@
 // the profile's data upgrade steps to the TENANT database. The source is only read for its license
 // (the session binding); nothing is written to it.
 //
-//   gate allows it? (loaded data, not after go-live: migration-rules.ts) → record the run, claim
-//   the migration → read the tenant's data version → apply each step above it, in version order,
-//   one table result per step → record the version reached → release the migration
+//   (migration-runs.ts: the gate allows it — loaded data, not after go-live — the run is recorded
+//   and claims the migration) → read the tenant's data version → apply each step above it, in
+//   version order, one table result per step → record the version reached → (the gate releases
+//   the migration)
 //
-// Steps are idempotent, so a run that failed half-way is simply run again.
+// Steps are idempotent, so a run that failed half-way is simply run again, and a data-upgrade run
+// whose worker died is executed again from its first pending step by the next worker.
 
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
-import { openSource, openTarget, targetDialectFor } from '../connectors/registry.ts';
+import { openTarget, targetDialectFor } from '../connectors/registry.ts';
 import { FerryError } from '../domain/errors.ts';
 import type { RunStatus } from '../domain/run-status.ts';
 import type { TableResult } from '../domain/table-result.ts';
 import type { RunEventListener } from '../engine/events.ts';
 import type { RunOutcome } from '../engine/execute-run.ts';
-import type { DataUpgradeContext, DataUpgradeHook, DataUpgradeStep } from '../profiles/profile.ts';
+import type { RunRecord } from '../engine/run-store.ts';
+import type {
+  ApplicationProfile,
+  DataUpgradeContext,
+  DataUpgradeHook,
+  DataUpgradeStep,
+} from '../profiles/profile.ts';
 import { compareVersions } from '../profiles/source-rows.ts';
 import type { ControlPlane } from './control-plane.ts';
-import { defaultRunOptions, newRunId } from './copy-runs.ts';
-import { readInstallation } from './installation-file.ts';
-import { getMigration } from './migrations.ts';
-import { createRunGate } from './run-gate.ts';
-import { getTenant } from './tenants.ts';
-
-export interface DataUpgradeRunInput {
-  cp: ControlPlane;
-  migrationId: string;
-  onEvent: RunEventListener;
-  signal: AbortSignal;
-  onRunCreated?: (runId: string) => void | Promise<void>;
-}
 
 /** The steps a tenant at `current` still needs, in version order (all of them when unknown). */
 export function pendingSteps(hook: DataUpgradeHook, current: string | null): DataUpgradeStep[] {
@@ -40,55 +35,38 @@ export function pendingSteps(hook: DataUpgradeHook, current: string | null): Dat
     .filter((s) => current === null || compareVersions(s.version, current) > 0);
 }
 
-export async function startDataUpgradeRun(input: DataUpgradeRunInput): Promise<RunOutcome> {
-  const { cp, onEvent, signal } = input;
-  const migration = await getMigration(cp, input.migrationId);
-  const profile = await cp.profiles(migration.profileId);
+/** Throws FERRY_NO_DATA_UPGRADE when the profile has no data upgrade steps. */
+export function dataUpgradeHook(profile: ApplicationProfile, migrationId: string): DataUpgradeHook {
   const hook = profile.dataUpgrade;
   if (hook === undefined)
     throw new FerryError(
       'FERRY_NO_DATA_UPGRADE',
-      `the ${profile.id} profile defines no data upgrade steps, so there is nothing a data-upgrade run of migration ${migration.id} could apply`,
+      `the ${profile.id} profile defines no data upgrade steps, so there is nothing a data-upgrade run of migration ${migrationId} could apply`,
     );
-  const gate = createRunGate(cp);
-  await gate.assertRunAllowed(migration.id, 'data-upgrade');
-  const installation = await readInstallation(migration.installationPath);
-  const tenant = await getTenant(cp, migration.tenantId);
-  const source = await openSource(installation.database);
-  let license;
-  try {
-    license = await profile.license.read({ installation, source, tables: await source.listTables() });
-  } finally {
-    await source.close();
-  }
-  const sourceUrl = parseConnectionUrl(installation.database);
-  const targetUrl = parseConnectionUrl(tenant.databaseUrl);
-  const run = await cp.store.createRun({
-    id: newRunId(),
-    kind: 'data-upgrade',
-    migrationId: migration.id,
-    status: 'queued',
-    step: 'planned',
-    sourceUrl: installation.database,
-    targetUrl: tenant.databaseUrl,
-    sourceLocation: sourceUrl.redacted,
-    targetLocation: targetUrl.redacted,
-    options: { ...defaultRunOptions, replace: false },
-    plan: null,
-  });
-  try {
-    await gate.runStarted(migration.id, run.id, 'data-upgrade', license);
-  } catch (error) {
-    await cp.store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: { code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL', message: String(error) },
-    });
-    throw error;
-  }
-  await input.onRunCreated?.(run.id);
+  return hook;
+}
+
+/**
+ * Executes a data-upgrade run (its record exists, the gate claimed the migration: migration-runs.ts)
+ * on the tenant: each step above the tenant's data version, in order, one table result per step.
+ * Stops between steps when `signal` aborts (the run ends `cancelled`; run it again to go on).
+ */
+export async function applyDataUpgrade(input: {
+  cp: ControlPlane;
+  run: RunRecord;
+  profile: ApplicationProfile;
+  onEvent: RunEventListener;
+  signal: AbortSignal;
+}): Promise<RunOutcome> {
+  const { cp, run, onEvent, signal } = input;
+  const hook = dataUpgradeHook(input.profile, run.migrationId ?? run.id);
+  const sourceUrl = parseConnectionUrl(run.sourceUrl);
+  const targetUrl = parseConnectionUrl(run.targetUrl);
   const started = Date.now();
-  await cp.store.updateRun(run.id, { status: 'running', startedAt: new Date().toISOString() });
+  await cp.store.updateRun(run.id, {
+    status: 'running',
+    startedAt: run.startedAt ?? new Date().toISOString(),
+  });
   let status: RunStatus = 'failed';
   const tables: TableResult[] = [];
   try {
@@ -176,7 +154,6 @@ export async function startDataUpgradeRun(input: DataUpgradeRunInput): Promise<R
       finishedAt: new Date().toISOString(),
       error: { code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL', message: String(error) },
     });
-    await gate.runEnded(migration.id, run.id, 'data-upgrade', 'failed');
     throw error;
   }
   await cp.store.saveTableResults(run.id, tables);
@@ -185,12 +162,6 @@ export async function startDataUpgradeRun(input: DataUpgradeRunInput): Promise<R
     step: status === 'succeeded' ? 'done' : 'planned',
     finishedAt: new Date().toISOString(),
   });
-  await gate.runEnded(
-    migration.id,
-    run.id,
-    'data-upgrade',
-    status === 'succeeded' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : 'failed',
-  );
   const durationMs = Date.now() - started;
   onEvent({ type: 'run-finished', runId: run.id, status, tables, durationMs });
   return { runId: run.id, status, tables, durationMs };

@@ -3,7 +3,8 @@
 //
 //   enableChangeTracking(from)       install the change log + triggers on the source (once, on request)
 //   recordChangeLogStart(…)          a full run remembers the change-log position it started from
-//   startIncrementalRun(…)           apply the changes since the previous run, then verify
+//   createIncrementalRun(…)          record the run and its change window (queued), for a worker
+//   startIncrementalRun(…)           create it and apply the changes since the previous run, then verify
 //   resumeIncrementalRun(…)          continue a killed or failed incremental run from its checkpoints
 //   reconcileByChecksum(…)           the checksum method on its own (a final run overwriting tenant edits)
 
@@ -21,6 +22,7 @@ import type { RunOptions, RunRecord } from '../engine/run-store.ts';
 import { IncrementalRepository } from '../store/incremental-repository.ts';
 import type { Store } from '../store/open-store.ts';
 import { superviseExecution } from './run-control.ts';
+import type { RunLease } from './run-lease.ts';
 
 export type { IncrementalMethod } from '../engine/incremental/incremental-store.ts';
 
@@ -109,23 +111,55 @@ export async function recordChangeLogStart(input: RecordChangeLogStartInput): Pr
   return position;
 }
 
-export interface StartIncrementalRunInput {
+export interface CreateIncrementalRunInput {
   store: Store;
   /** The run whose target this one brings up to date (a full run, or the last incremental run). */
   previousRunId: string;
   from: string;
   to: string;
-  onEvent: RunEventListener;
-  signal: AbortSignal;
   /** Default: `change-log` when the source tracks changes and the previous run recorded a position, else `checksum`. */
   method?: IncrementalMethod;
   /** Overrides of the previous run's options (parallel, batch sizes, chunk rows). */
   options?: Partial<Pick<RunOptions, 'parallel' | 'chunkRows' | 'batchRows' | 'batchBytes'>>;
+}
+
+export interface StartIncrementalRunInput extends CreateIncrementalRunInput {
+  onEvent: RunEventListener;
+  signal: AbortSignal;
   /** Called once the run exists, before anything moves (e.g. to claim the migration); may refuse by throwing. */
   onRunCreated?: (run: RunRecord) => void | Promise<void>;
+  /** The run's lease when the caller holds it already; otherwise the execution claims one. */
+  lease?: RunLease;
 }
 
 export async function startIncrementalRun(input: StartIncrementalRunInput): Promise<RunOutcome> {
+  const { store } = input;
+  const run = await createIncrementalRun(input);
+  try {
+    await input.onRunCreated?.(run);
+  } catch (error) {
+    await store.updateRun(run.id, {
+      status: 'failed',
+      finishedAt: new Date().toISOString(),
+      error: {
+        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+    throw error;
+  }
+  assertRunTransition(run.id, run.status, 'running');
+  const record = await new IncrementalRepository(store.kysely).getIncrementalRun(run.id);
+  if (record === null) throw new FerryError('FERRY_INTERNAL', `run ${run.id} lost its incremental record`);
+  return execute(store, run, record, input.onEvent, input.signal, false, input.lease);
+}
+
+/**
+ * Records an incremental run (status `queued`, its change window fixed) without executing it:
+ * `startIncrementalRun` executes it at once, a worker takes it from the queue later
+ * (`resumeIncrementalRun` starts a queued run for the first time).
+ */
+export async function createIncrementalRun(input: CreateIncrementalRunInput): Promise<RunRecord> {
   const { store } = input;
   const incremental = new IncrementalRepository(store.kysely);
   const previous = await store.getRun(input.previousRunId);
@@ -188,21 +222,7 @@ export async function startIncrementalRun(input: StartIncrementalRunInput): Prom
   // The next run continues from the end of this one's window (or, for a checksum run on a tracked
   // source, from the position when it started comparing).
   if (status.installed) await incremental.recordPosition(run.id, status.lastSeq);
-  try {
-    await input.onRunCreated?.(run);
-  } catch (error) {
-    await store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: {
-        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
-      },
-    });
-    throw error;
-  }
-  assertRunTransition(run.id, run.status, 'running');
-  return execute(input.store, run, { ...record, runId: run.id }, input.onEvent, input.signal, false);
+  return run;
 }
 
 export interface ResumeIncrementalRunInput {
@@ -210,6 +230,8 @@ export interface ResumeIncrementalRunInput {
   runId: string;
   onEvent: RunEventListener;
   signal: AbortSignal;
+  /** The run's lease when the caller holds it (a worker); otherwise the resume claims one. */
+  lease?: RunLease;
 }
 
 export async function resumeIncrementalRun(input: ResumeIncrementalRunInput): Promise<RunOutcome> {
@@ -224,7 +246,8 @@ export async function resumeIncrementalRun(input: ResumeIncrementalRunInput): Pr
     throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${run.id} already finished (${run.status})`);
   }
   if (run.status !== 'running') assertRunTransition(run.id, run.status, 'running');
-  return execute(input.store, run, record, input.onEvent, input.signal, true);
+  // A queued run (taken from the job queue) starts here for the first time.
+  return execute(input.store, run, record, input.onEvent, input.signal, run.status !== 'queued', input.lease);
 }
 
 async function execute(
@@ -234,24 +257,31 @@ async function execute(
   onEvent: RunEventListener,
   signal: AbortSignal,
   resumed: boolean,
+  lease: RunLease | undefined,
 ): Promise<RunOutcome> {
   const sourceUrl = parseConnectionUrl(run.sourceUrl);
   const targetUrl = parseConnectionUrl(run.targetUrl);
   const previousChunks = await store.listChunks(record.previousRunId);
-  // Supervised: a pause or cancel asked from any process reaches it; throughput is sampled.
-  return superviseExecution(store, run.id, signal, onEvent, (supervised, events) =>
-    executeIncrementalRun({
-      store,
-      incremental: new IncrementalRepository(store.kysely),
-      run,
-      record,
-      previousChunks,
-      openSource: () => openSource(sourceUrl),
-      openTarget: () => openTarget(targetUrl),
-      onEvent: events,
-      signal: supervised,
-      resumed,
-    }),
+  // Supervised: under a lease, logged, a pause or cancel asked from any process reaches it.
+  return superviseExecution(
+    store,
+    run.id,
+    signal,
+    onEvent,
+    (supervised, events) =>
+      executeIncrementalRun({
+        store,
+        incremental: new IncrementalRepository(store.kysely),
+        run,
+        record,
+        previousChunks,
+        openSource: () => openSource(sourceUrl),
+        openTarget: () => openTarget(targetUrl),
+        onEvent: events,
+        signal: supervised,
+        resumed,
+      }),
+    lease === undefined ? {} : { lease },
   );
 }
 

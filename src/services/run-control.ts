@@ -24,6 +24,8 @@ import { Store } from '../store/open-store.ts';
 import { RunControlRepository, type ThroughputSample } from '../store/run-control-repository.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { createRunGate } from './run-gate.ts';
+import { RunLease, processLeaseHolder, type LeaseHolder } from './run-lease.ts';
+import { openRunLog, runLogDir } from './run-log.ts';
 
 export function runControlRepo(store: Store): RunControlRepository {
   return new RunControlRepository(store.kysely);
@@ -98,11 +100,24 @@ export function listThroughput(store: Store, runId: string): Promise<ThroughputS
   return runControlRepo(store).listThroughput(runId);
 }
 
+export interface ExecutionOptions {
+  /**
+   * The run's lease, when the caller already holds it (a worker, or a migration run holding it
+   * across its post-load steps). Otherwise the execution claims one for `holder` (default: a
+   * holder unique to this execution in this process) and releases it at the end.
+   */
+  lease?: RunLease;
+  holder?: LeaseHolder;
+  /** Where the run's JSON-lines log goes (default `<store home>/logs`; null: none). */
+  logDir?: string | null;
+}
+
 /**
- * Executes one run under a RunSupervisor: what every executor entry point (copy-runs,
- * incremental-runs) wraps `executeRun` in, so every process that executes a run — the CLI, an API
- * server, a worker — honours pause and cancel requests and samples throughput. A store without
- * the control tables (an engine-only RunStore) runs unsupervised.
+ * Executes one run under a RunSupervisor: what every executor entry point (copy, incremental,
+ * data-upgrade and documents-only runs) wraps its work in, so every process that executes a run —
+ * the CLI, an API server, a worker — holds the run's lease (nothing executes it twice at once),
+ * writes its log file (run-log.ts), honours pause and cancel requests and samples throughput. A
+ * store without the control tables (an engine-only RunStore) runs unsupervised and unlogged.
  */
 export async function superviseExecution(
   store: RunStore,
@@ -110,13 +125,28 @@ export async function superviseExecution(
   signal: AbortSignal,
   onEvent: RunEventListener,
   execute: (signal: AbortSignal, onEvent: RunEventListener) => Promise<RunOutcome>,
+  options: ExecutionOptions = {},
 ): Promise<RunOutcome> {
-  const supervisor = new RunSupervisor({ store: store instanceof Store ? store : null, signal, onEvent });
-  supervisor.attach(runId);
+  const controlled = store instanceof Store ? store : null;
+  const lease =
+    options.lease ?? (await RunLease.acquire(store, runId, options.holder ?? processLeaseHolder()));
   try {
-    return await execute(supervisor.signal, supervisor.onEvent);
+    const logDir =
+      options.logDir === undefined ? (controlled === null ? null : runLogDir(controlled)) : options.logDir;
+    const logged = logDir === null ? onEvent : openRunLog(logDir, onEvent).listener;
+    const supervisor = new RunSupervisor({
+      store: controlled,
+      signal: AbortSignal.any([signal, lease.signal]),
+      onEvent: logged,
+    });
+    supervisor.attach(runId);
+    try {
+      return await execute(supervisor.signal, supervisor.onEvent);
+    } finally {
+      await supervisor.stop();
+    }
   } finally {
-    await supervisor.stop();
+    if (options.lease === undefined) await lease.release();
   }
 }
 

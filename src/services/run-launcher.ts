@@ -10,9 +10,18 @@ import type { RunOptions, RunStore } from '../engine/run-store.ts';
 import type { RunKind } from '../domain/migration-rules.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import type { RunKindChoice, RunKindOption } from './run-kind-choice.ts';
 import { resumeMigrationRun, startMigrationRun } from './migration-runs.ts';
 import { clearRunRequest } from './run-control.ts';
+import { idempotentRun } from './run-idempotency.ts';
+import { Store } from '../store/open-store.ts';
 import type { RunEventBus } from './run-events.ts';
+
+interface LaunchHooks {
+  onEvent: RunEventListener;
+  signal: AbortSignal;
+  onRunCreated: (run: { id: string }) => Promise<void>;
+}
 
 export interface LaunchCopyRunInput {
   from: string;
@@ -36,7 +45,7 @@ export class RunLauncher {
 
   /** Resolves with the run id once the run exists (its copy goes on in the background). */
   start(input: LaunchCopyRunInput): Promise<{ runId: string; created: boolean }> {
-    return this.launch(input.idempotencyKey, (hooks) =>
+    return this.launch('POST /api/v1/runs', input.idempotencyKey, (hooks) =>
       startCopyRun({ from: input.from, to: input.to, options: input.options, store: this.store, ...hooks }),
     );
   }
@@ -45,33 +54,60 @@ export class RunLauncher {
   startForMigration(
     cp: ControlPlane,
     input: { migrationId: string; kind?: RunKind; idempotencyKey?: string },
-  ): Promise<{ runId: string; created: boolean; kind?: RunKind; reason?: string }> {
-    let chosen: { kind: RunKind; reason: string } | undefined;
-    return this.launch(input.idempotencyKey, (hooks) =>
+  ): Promise<{
+    runId: string;
+    created: boolean;
+    kind?: RunKind;
+    reason?: string;
+    alternatives?: RunKindOption[];
+  }> {
+    let chosen: RunKindChoice | undefined;
+    const scope = `POST /api/v1/migrations/${input.migrationId}/runs`;
+    return this.launch(scope, input.idempotencyKey, (hooks) =>
       startMigrationRun({
         cp,
         migrationId: input.migrationId,
         ...(input.kind === undefined ? {} : { kind: input.kind }),
         onEvent: hooks.onEvent,
         signal: hooks.signal,
-        onKindChosen: (kind, reason) => (chosen = { kind, reason }),
+        onKindChosen: (choice) => (chosen = choice),
         onRunCreated: (runId) => hooks.onRunCreated({ id: runId }),
       }),
     ).then((result) => ({ ...result, ...(chosen ?? {}) }));
   }
 
+  /**
+   * Starts `run` in the background and resolves once its run exists. With an idempotency key, the
+   * same key in the same scope always answers with the same run, even for concurrent requests
+   * (run-idempotency.ts: the key is reserved before the run is created).
+   */
   private async launch(
+    scope: string,
     idempotencyKey: string | undefined,
-    run: (hooks: {
-      onEvent: RunEventListener;
-      signal: AbortSignal;
-      onRunCreated: (run: { id: string }) => Promise<void>;
-    }) => Promise<RunOutcome>,
+    run: (hooks: LaunchHooks) => Promise<RunOutcome>,
   ): Promise<{ runId: string; created: boolean }> {
-    if (idempotencyKey !== undefined) {
+    if (idempotencyKey === undefined) return this.launchNow(run, () => Promise.resolve());
+    if (!(this.store instanceof Store)) {
+      // An engine-only store (tests of the launcher): the key remembered once the run exists.
       const existing = await this.store.runForIdempotencyKey(idempotencyKey);
       if (existing !== null) return { runId: existing, created: false };
+      return this.launchNow(run, (runId) => this.store.rememberIdempotencyKey(idempotencyKey, runId));
     }
+    // Keys recorded before migration 0013 (run_requests) still answer.
+    const legacy = await this.store.runForIdempotencyKey(idempotencyKey);
+    if (legacy !== null) return { runId: legacy, created: false };
+    return idempotentRun(
+      this.store,
+      scope,
+      idempotencyKey,
+      async (bind) => (await this.launchNow(run, bind)).runId,
+    );
+  }
+
+  private launchNow(
+    run: (hooks: LaunchHooks) => Promise<RunOutcome>,
+    bind: (runId: string) => Promise<void>,
+  ): Promise<{ runId: string; created: boolean }> {
     const controller = new AbortController();
     let lastRunId: string | null = null;
     return new Promise((resolve, reject) => {
@@ -83,7 +119,7 @@ export class RunLauncher {
           created = true;
           lastRunId = r.id;
           this.active.set(r.id, { controller, done });
-          if (idempotencyKey !== undefined) await this.store.rememberIdempotencyKey(idempotencyKey, r.id);
+          await bind(r.id);
           resolve({ runId: r.id, created: true });
         },
       }).then(

@@ -19,6 +19,20 @@ export function runLogFile(logDir: string, runId: string): string {
   return join(logDir, `${runId}.jsonl`);
 }
 
+/** Where a store's runs log: `<ferry home>/logs` (each process writes the runs it executes). */
+export function runLogDir(store: { home: string }): string {
+  return join(store.home, 'logs');
+}
+
+/** Appends one entry to a run's log outside its execution (e.g. a warning recorded after the load). */
+export function appendRunLog(logDir: string, runId: string, entry: Record<string, unknown>): void {
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  appendFileSync(
+    runLogFile(logDir, runId),
+    JSON.stringify({ at: new Date().toISOString(), runId, ...entry }) + '\n',
+  );
+}
+
 export function openRunLog(logDir: string, next: RunEventListener): RunLog {
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   let file: string | null = null;

@@ -22,6 +22,7 @@ import type { ControlPlane } from './control-plane.ts';
 import { companyInitializationHandler } from './company-initialization.ts';
 import { resumeCopyRun } from './copy-runs.ts';
 import { resumeMigrationRun } from './migration-runs.ts';
+import { RunLease } from './run-lease.ts';
 
 export type WorkerEvent =
   | { type: 'worker-started'; worker: string; version: string; queue: string; concurrency: number }
@@ -141,29 +142,16 @@ export class RunWorker {
     const { store } = this.options;
     const worker = this.id;
     const runId = job.runId;
-    const claimed = await store.claimRunLease(runId, {
-      owner: worker,
-      version: this.options.version,
-      ttlMs: this.leaseMs,
-    });
-    if (!claimed) {
+    const lease = await RunLease.tryAcquire(
+      store,
+      runId,
+      { owner: worker, version: this.options.version, ttlMs: this.leaseMs, renewMs: this.renewMs },
+      { queued: true, onLost: () => this.emit({ type: 'lease-lost', worker, runId }) },
+    );
+    if (lease === null) {
       this.emit({ type: 'run-skipped', worker, runId, reason: 'another worker holds its lease' });
       return;
     }
-    const lost = new AbortController();
-    let renewing = Promise.resolve();
-    const renewTimer = setInterval(() => {
-      renewing = renewing.then(async () => {
-        try {
-          if (!(await store.renewRunLease(runId, worker, this.leaseMs)) && !lost.signal.aborted) {
-            this.emit({ type: 'lease-lost', worker, runId });
-            lost.abort();
-          }
-        } catch {
-          // Unreachable store: try again at the next tick; the lease lasts several ticks.
-        }
-      });
-    }, this.renewMs);
     let requeue = false;
     try {
       const run = await store.getRun(runId);
@@ -186,13 +174,13 @@ export class RunWorker {
         chunksDone: chunks.filter((c) => c.status !== 'pending' && c.status !== 'copying').length,
         chunksTotal: chunks.length,
       });
-      const signal = AbortSignal.any([stopping, lost.signal]);
+      const signal = AbortSignal.any([stopping, lease.signal]);
       const onEvent = (event: RunEvent) => this.emit({ ...event, worker });
       let outcome: RunOutcome;
       if (run.migrationId !== null && this.options.controlPlane !== undefined)
-        outcome = await resumeMigrationRun(this.options.controlPlane, runId, onEvent, signal);
-      else outcome = await resumeCopyRun({ runId, store, onEvent, signal });
-      if (outcome.status === 'cancelled' && !lost.signal.aborted && stopping.aborted) {
+        outcome = await resumeMigrationRun(this.options.controlPlane, runId, onEvent, signal, { lease });
+      else outcome = await resumeCopyRun({ runId, store, onEvent, signal, lease });
+      if (outcome.status === 'cancelled' && !lease.isLost && stopping.aborted) {
         // Stopped by this worker's shutdown, not by an operator: the run goes on elsewhere.
         await store.updateRun(runId, { status: 'running', finishedAt: null });
         requeue = true;
@@ -206,9 +194,7 @@ export class RunWorker {
     } catch (error) {
       this.emit({ type: 'run-error', worker, runId, ...describe(error) });
     } finally {
-      clearInterval(renewTimer);
-      await renewing;
-      if (!lost.signal.aborted) await store.releaseRunLease(runId, worker).catch(() => undefined);
+      await lease.release();
     }
     if (requeue && (await queueRun(store, this.options.queue, runId).catch(() => false)))
       this.emit({ type: 'run-requeued', worker, runId, reason: 'shutdown' });

@@ -8,6 +8,7 @@ import type { CompanyInitializationTables } from './migrations/0010-company-init
 import type { IncrementalTables } from './migrations/0006-incremental.ts';
 import type { TableMappingTables } from './migrations/0008-table-mappings.ts';
 import type { RunControlTables } from './migrations/0011-run-control.ts';
+import type { ScaleOutRunTables } from './migrations/0013-scale-out-runs.ts';
 import type { UsersTables } from './users-tables.ts';
 
 export interface RunsTable {
@@ -92,4 +93,5 @@ export type StoreDatabase = RunStoreTables &
   DataQualityTables &
   TableMappingTables &
   CompanyInitializationTables &
-  RunControlTables;
+  RunControlTables &
+  ScaleOutRunTables;

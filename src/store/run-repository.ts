@@ -286,9 +286,20 @@ export class RunRepository implements RunStore {
       .execute();
   }
 
-  async claimRunLease(
+  /** The queue's claim (a `ferry worker` taking a job): the run becomes queue-managed (swept when its lease expires). */
+  claimRunLease(runId: string, lease: { owner: string; version: string; ttlMs: number }): Promise<boolean> {
+    return this.claimExecutionLease(runId, lease, { queued: true });
+  }
+
+  /**
+   * Take the run's lease when it is free, expired, or already this owner's (compare-and-set), to
+   * execute it. `queued`: the executor took it from the job queue, so the run is queue-managed from
+   * now on; otherwise the process that started or resumed it executes it (never swept).
+   */
+  async claimExecutionLease(
     runId: string,
     lease: { owner: string; version: string; ttlMs: number },
+    how: { queued: boolean; staleOwner?: string },
   ): Promise<boolean> {
     const at = Date.now();
     const result = await this.db
@@ -297,18 +308,40 @@ export class RunRepository implements RunStore {
         lease_owner: lease.owner,
         lease_version: lease.version,
         lease_expires_at: new Date(at + lease.ttlMs).toISOString(),
+        ...(how.queued ? { dispatch: 'queue' } : {}),
       })
       .where('id', '=', runId)
       .where((eb) =>
         eb.or([
           eb('lease_owner', 'is', null),
           eb('lease_owner', '=', lease.owner),
+          // A holder known to be dead (its process on this host is gone): taken over at once.
+          ...(how.staleOwner === undefined ? [] : [eb('lease_owner', '=', how.staleOwner)]),
           eb('lease_expires_at', 'is', null),
           eb('lease_expires_at', '<', new Date(at).toISOString()),
         ]),
       )
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /** Runs whose lease has not expired: who executes what right now, with which Ferry version. */
+  async listLiveLeases(): Promise<
+    { runId: string; owner: string; version: string | null; expiresAt: string }[]
+  > {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['id', 'lease_owner', 'lease_version', 'lease_expires_at'])
+      .where('lease_owner', 'is not', null)
+      .where('lease_expires_at', '>', now())
+      .orderBy('lease_owner')
+      .execute();
+    return rows.map((r) => ({
+      runId: r.id,
+      owner: r.lease_owner ?? '',
+      version: r.lease_version ?? null,
+      expiresAt: r.lease_expires_at ?? '',
+    }));
   }
 
   async renewRunLease(runId: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -333,7 +366,7 @@ export class RunRepository implements RunStore {
   async offerRunToQueue(runId: string): Promise<void> {
     await this.db
       .updateTable('runs')
-      .set({ lease_expires_at: now() })
+      .set({ lease_expires_at: now(), dispatch: 'queue' })
       .where('id', '=', runId)
       .where('lease_owner', 'is', null)
       .execute();
@@ -344,6 +377,7 @@ export class RunRepository implements RunStore {
       .selectFrom('runs')
       .select('id')
       .where('status', 'in', ['queued', 'running'])
+      .where('dispatch', '=', 'queue')
       .where('lease_expires_at', 'is not', null)
       .where('lease_expires_at', '<', now())
       .orderBy('created_at')
@@ -352,7 +386,60 @@ export class RunRepository implements RunStore {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Records something that went wrong after the run's data loaded without failing the run (welcome
+   * emails, …); a run that `succeeded` becomes `succeeded-with-warnings`.
+   */
+  async addRunWarning(runId: string, warning: RunWarning): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const last = await tx
+        .selectFrom('run_warnings')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('run_id', '=', runId)
+        .executeTakeFirst();
+      await tx
+        .insertInto('run_warnings')
+        .values({
+          run_id: runId,
+          seq: (last?.seq === null || last?.seq === undefined ? 0 : Number(last.seq)) + 1,
+          code: warning.code,
+          text: warning.text,
+          guidance: warning.guidance ?? null,
+          at: now(),
+        })
+        .execute();
+      await tx
+        .updateTable('runs')
+        .set({ status: 'succeeded-with-warnings' })
+        .where('id', '=', runId)
+        .where('status', '=', 'succeeded')
+        .execute();
+    });
+  }
+
+  async listRunWarnings(runId: string): Promise<(RunWarning & { at: string })[]> {
+    const rows = await this.db
+      .selectFrom('run_warnings')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({
+      code: r.code,
+      text: r.text,
+      ...(r.guidance === null ? {} : { guidance: r.guidance }),
+      at: r.at,
+    }));
+  }
+
   close(): Promise<void> {
     return this.onClose();
   }
+}
+
+/** A run warning: what happened (with the error code it came from) and what to do. */
+export interface RunWarning {
+  code: string;
+  text: string;
+  guidance?: string;
 }

@@ -8,7 +8,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RunRecord } from '../../src/engine/run-store.ts';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { isFerryError } from '../../src/domain/errors.ts';
 import { InProcessQueue } from '../../src/queue/in-process-queue.ts';
+import {
+  isDeadLocalOwner,
+  LEASE_LOST_REASON,
+  processLeaseHolder,
+  RunLease,
+} from '../../src/services/run-lease.ts';
 import { createCopyRun, defaultRunOptions } from '../../src/services/copy-runs.ts';
 import { queueRun, RunWorker, type WorkerEvent } from '../../src/services/run-worker.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
@@ -103,6 +112,47 @@ for (const kind of stores) {
       await store.releaseRunLease(run.id, 'w1');
       assert.equal((await store.getRun(run.id))?.lease, null);
       assert.equal(await store.claimRunLease(run.id, { owner: 'w2', version: '0.1.0', ttlMs: 60_000 }), true);
+    });
+
+    it('refuses a second execution while the holder lives, and takes over from a dead process of this host', async () => {
+      const run = await newRun(store);
+      const first = await RunLease.acquire(store, run.id, processLeaseHolder(60_000));
+      const refused = await RunLease.acquire(store, run.id, processLeaseHolder(60_000)).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      assert.ok(isFerryError(refused, 'FERRY_RUN_LEASED'), String(refused));
+      assert.match(refused.message, new RegExp(`executing in ${first.holder.owner}`));
+      await first.release();
+
+      // A process killed with SIGKILL leaves its lease live for its whole ttl; on the same host,
+      // the next execution sees the pid is gone and takes over at once.
+      const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+      const deadOwner = `${hostname()}-${child.stdout.toString()}-beef`;
+      assert.equal(isDeadLocalOwner(deadOwner), true);
+      assert.equal(isDeadLocalOwner(`${hostname()}-${process.pid}-beef`), false, 'this process lives');
+      assert.equal(isDeadLocalOwner('worker-1'), false, 'a worker id is never judged here');
+      assert.equal(
+        await store.claimRunLease(run.id, { owner: deadOwner, version: '0.1.0', ttlMs: 60_000 }),
+        true,
+      );
+      const taken = await RunLease.acquire(store, run.id, processLeaseHolder(60_000));
+      assert.equal((await store.getRun(run.id))?.lease?.owner, taken.holder.owner);
+      await taken.release();
+      assert.equal((await store.getRun(run.id))?.lease, null);
+    });
+
+    it('aborts the execution whose lease another holder took', async () => {
+      const run = await newRun(store);
+      const holder = { ...processLeaseHolder(200), renewMs: 50 };
+      const lease = await RunLease.acquire(store, run.id, holder);
+      // Stalled past its ttl: another worker claims the expired lease.
+      await store.releaseRunLease(run.id, holder.owner);
+      assert.equal(await store.claimRunLease(run.id, { owner: 'w9', version: '0.1.0', ttlMs: 60_000 }), true);
+      for (let i = 0; i < 40 && !lease.isLost; i++) await sleep(25);
+      assert.equal(lease.signal.reason, LEASE_LOST_REASON);
+      await lease.release();
+      assert.equal((await store.getRun(run.id))?.lease?.owner, 'w9', 'a lost lease is not released');
     });
 
     it('the sweep sees queue-managed unfinished runs with an expired lease, and nothing else', async () => {

@@ -114,10 +114,10 @@ describe('runs of a migration', () => {
       cp,
       migrationId: id,
       ...quiet,
-      onKindChosen: (_k, why) => (reason = why),
+      onKindChosen: (choice) => (reason = choice.reason),
     });
     assert.equal(first.kind, 'test');
-    assert.match(reason, /no earlier run/);
+    assert.match(reason, /no earlier session/);
     assert.ok(['succeeded', 'succeeded-with-warnings'].includes(first.status), first.status);
     assert.ok(
       first.tables.every((t) => t.table !== 'role_permissions'),

@@ -152,6 +152,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
               created: z.boolean(),
               kind: z.enum(runKinds).optional(),
               reason: z.string().optional().describe('why Ferry chose this kind'),
+              alternatives: z
+                .array(z.object({ kind: z.enum(runKinds), reason: z.string() }))
+                .optional()
+                .describe('the other kinds that fit now (the recovery modes), each with what it would do'),
             }),
           ),
           ...errorResponses,

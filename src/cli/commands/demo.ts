@@ -65,7 +65,6 @@ export function registerDemoCommands(program: Command, global: () => GlobalOptio
       const { signal, dispose } = gracefulSignal();
       try {
         const outcome = await startCopyRun({
-          logDir: join(store.home, 'logs'),
           from: installation.database,
           to,
           options: { ...defaultRunOptions, replace: true },

@@ -1,6 +1,5 @@
 // `ferry migrate`, `ferry resume`, `ferry verify`, `ferry runs`: copying one database into a tenant.
 
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import type { TableResult } from '../../domain/table-result.ts';
@@ -141,7 +140,6 @@ export function registerMigrateCommands(program: Command, global: () => GlobalOp
       const { signal, dispose } = gracefulSignal();
       try {
         const outcome = await startCopyRun({
-          logDir: join(store.home, 'logs'),
           from: flags.from,
           to: flags.to,
           options,

@@ -62,8 +62,14 @@ export function registerRunCommand(program: Command, global: () => GlobalOptions
             ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
             onEvent: progress.listener,
             signal,
-            onKindChosen: (kind, reason) => {
-              if (!g.json) process.stderr.write(`ferry: ${kind} run: ${reason}\n`);
+            onKindChosen: (choice) => {
+              if (g.json) {
+                process.stdout.write(`${JSON.stringify({ type: 'kind-chosen', ...choice })}\n`);
+                return;
+              }
+              process.stderr.write(`ferry: ${choice.kind} run: ${choice.reason}\n`);
+              for (const other of choice.alternatives)
+                process.stderr.write(`ferry:   or --kind ${other.kind}: ${other.reason}\n`);
             },
             onRunCreated: (runId) => {
               if (!g.json)

@@ -3,7 +3,6 @@
 // its Server-Sent Events feed the same progress renderer, its record gives the same report).
 
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { FerryError } from '../../domain/errors.ts';
 import type { RunKind } from '../../domain/migration-rules.ts';
 import type { TableResult } from '../../domain/table-result.ts';
@@ -13,6 +12,7 @@ import type { RunRecord } from '../../engine/run-store.ts';
 import type { ControlPlane } from '../../services/control-plane.ts';
 import { resumeCopyRun } from '../../services/copy-runs.ts';
 import { resumeMigrationRun, startMigrationRun } from '../../services/migration-runs.ts';
+import type { RunKindChoice } from '../../services/run-kind-choice.ts';
 import { requestCancel, type CancelAnswer } from '../../services/run-control.ts';
 import type { UploadReport } from '../../storage/upload-documents.ts';
 import type { ApiClient } from './api-client.ts';
@@ -26,7 +26,7 @@ export interface StartRunRequest {
   onEvent: RunEventListener;
   /** The first Ctrl-C: stop at the next chunk boundary (locally, or by asking the server). */
   signal: AbortSignal;
-  onKindChosen(kind: RunKind, reason: string): void;
+  onKindChosen(choice: RunKindChoice): void;
   onRunCreated(runId: string): void;
 }
 
@@ -96,7 +96,7 @@ function local(cp: ControlPlane): RunOperations {
       const run = await store.getRun(runId);
       // A migration's run resumes through its gate (license binding, one run at a time).
       return run?.migrationId === null || run === null
-        ? resumeCopyRun({ runId, store, onEvent, signal, logDir: join(store.home, 'logs') })
+        ? resumeCopyRun({ runId, store, onEvent, signal })
         : resumeMigrationRun(cp, runId, onEvent, signal);
     },
     async list(limit) {
@@ -145,13 +145,22 @@ function remote(api: ApiClient): RunOperations {
           '--parallel is not taken with --server: the server runs with its own setting; leave it out',
         );
       // One key per invocation: a retried request answers with the same run instead of a second one.
-      const started = await api.post<{ runId: string; kind?: RunKind; reason?: string }>(
+      const started = await api.post<{
+        runId: string;
+        kind?: RunKind;
+        reason?: string;
+        alternatives?: RunKindChoice['alternatives'];
+      }>(
         `/migrations/${encodeURIComponent(request.migrationId)}/runs`,
         request.kind === undefined ? {} : { kind: request.kind },
         { headers: { 'idempotency-key': randomUUID() } },
       );
       if (started.kind !== undefined && started.reason !== undefined)
-        request.onKindChosen(started.kind, started.reason);
+        request.onKindChosen({
+          kind: started.kind,
+          reason: started.reason,
+          alternatives: started.alternatives ?? [],
+        });
       request.onRunCreated(started.runId);
       const followed = await followRun(api, started.runId, request.onEvent, request.signal);
       const { error, ...outcome } = followed;

@@ -14,6 +14,7 @@ import { dataQualityMigration } from './0009-data-quality.ts';
 import { runControlMigration } from './0011-run-control.ts';
 import { companyInitializationsMigration } from './0010-company-initializations.ts';
 import { smtpSecretMigration } from './0012-smtp-secret.ts';
+import { scaleOutRunsMigration } from './0013-scale-out-runs.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_runs': runsMigration,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010_company_initializations': companyInitializationsMigration,
   '0011_run_control': runControlMigration,
   '0012_smtp_secret': smtpSecretMigration,
+  '0013_scale_out_runs': scaleOutRunsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
