@@ -16,6 +16,7 @@ import { createRunGate } from '../../src/services/run-gate.ts';
 import { verifyRuntimeKey } from '../../src/services/runtime-keys.ts';
 import { createOperatorToken, verifyOperatorToken } from '../../src/services/tokens.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { ProcessHeartbeatRepository } from '../../src/store/process-heartbeat-repository.ts';
 import { freshDatabase, POSTGRES_ADMIN_URL, skipUnless, tempDir } from '../support/servers.ts';
 
 const pgSkip = await skipUnless('postgres');
@@ -390,6 +391,29 @@ describe('HTTP API: migrations', () => {
       `/api/v1/migrations/${id}/update-check?workerVersion=${old.controlPlaneVersion}`,
     );
     assert.equal(same.updateAvailable, false);
+    // A newer server beating on the store is the control plane's version; live workers are listed.
+    const beats = new ProcessHeartbeatRepository(cp.store.kysely);
+    await beats.beat(
+      { id: 'server-next', role: 'server', version: '99.0.0', migrationId: null },
+      new Date().toISOString(),
+    );
+    await beats.beat(
+      { id: 'w-old', role: 'worker', version: '0.0.1', migrationId: null },
+      new Date().toISOString(),
+    );
+    const fleetView = await ok<{
+      updateAvailable: boolean;
+      controlPlaneVersion: string;
+      workers: { id: string; updateAvailable: boolean }[];
+    }>(200, 'GET', `/api/v1/migrations/${id}/update-check?workerVersion=${old.controlPlaneVersion}`);
+    assert.equal(fleetView.controlPlaneVersion, '99.0.0');
+    assert.equal(fleetView.updateAvailable, true);
+    assert.deepEqual(
+      fleetView.workers.map((w) => [w.id, w.updateAvailable]),
+      [['w-old', true]],
+    );
+    await beats.remove('server-next');
+    await beats.remove('w-old');
 
     const report = await ok<{
       blocking: boolean;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { chooseCompanies, listCompanies } from '../../services/companies.ts';
 import { getRuntimeKey, resetRuntimeKey, type RuntimeKeyResult } from '../../services/runtime-keys.ts';
 import { clearSchedule, getSchedule, setSchedule } from '../../services/schedules.ts';
-import { checkForUpdate } from '../../services/update-check.ts';
+import { checkFleetForUpdate } from '../../services/process-heartbeats.ts';
 import { getMigration } from '../../services/migrations.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 import type { ControlPlaneRoutesDeps } from './migrations.ts';
@@ -63,6 +63,16 @@ const updateCheck = z.object({
   controlPlaneVersion: z.string(),
   updateAvailable: z.boolean().describe('the worker is older than the control plane'),
   message: z.string(),
+  workers: z
+    .array(
+      z.object({
+        id: z.string(),
+        version: z.string(),
+        updateAvailable: z.boolean(),
+        lastSeenAt: z.string().describe('its last heartbeat (every 10 s while it runs)'),
+      }),
+    )
+    .describe('the `ferry worker` processes seen in the last minute, each checked the same way'),
 });
 
 function keyAnswer(result: RuntimeKeyResult): z.infer<typeof runtimeKey> {
@@ -197,7 +207,7 @@ export function registerMigrationSettingsRoutes(app: FastifyInstance, deps: Cont
     },
     async (request) => {
       await getMigration(cp, (request.params as MigrationParams).migrationId);
-      return checkForUpdate((request.query as z.infer<typeof updateQuery>).workerVersion);
+      return checkFleetForUpdate(cp.store, (request.query as z.infer<typeof updateQuery>).workerVersion);
     },
   );
 }

@@ -391,8 +391,10 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .command('check-update')
     .summary("compare a worker's version with the control plane's")
     .description(
-      'Locally the control plane is this Ferry; with --server it is the server’s version, checked for\n' +
-        'MIGRATION (the API asks per migration, so name it then).',
+      'The control plane’s version is the newest `ferry serve` seen on the store in the last minute (or\n' +
+        'this Ferry when none runs); with --server it is asked of the server, for MIGRATION (name it\n' +
+        'then). The live `ferry worker` processes are listed below, each checked the same way; a worker\n' +
+        'older than the control plane also says so when it starts.',
     )
     .argument('[migration]', 'migration id (needed with --server)')
     .requiredOption('--worker-version <version>', 'the version the worker reports, e.g. 0.1.0')
@@ -400,7 +402,11 @@ export function registerMigrationCommands(program: Command, global: () => Global
       const g = global();
       await withOperations(g, migrationOperations, async (ops) => {
         const r = await ops.checkForUpdate(f.workerVersion, id);
-        print(g, { type: 'update-check', ...r }, r.message);
+        const workers = r.workers.map(
+          (w) =>
+            `\n  worker ${w.id}: ${w.version}${w.updateAvailable ? ' — older than the control plane: update it' : ''}`,
+        );
+        print(g, { type: 'update-check', ...r }, r.message + workers.join(''));
       });
     });
 }

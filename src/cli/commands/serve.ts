@@ -1,6 +1,7 @@
 // `ferry serve`: the HTTP API (and, later, the console) on one port.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import { verifyOperatorToken } from '../../services/tokens.ts';
@@ -9,6 +10,7 @@ import { registryProfiles, storeLocation } from '../control-plane-session.ts';
 import type { GlobalOptions } from '../run-output.ts';
 import type { ControlPlane } from '../../services/control-plane.ts';
 import type { RunLauncher } from '../../services/run-launcher.ts';
+import { startHeartbeat } from '../../services/process-heartbeats.ts';
 import { Scheduler } from '../../services/scheduler.ts';
 
 export function ferryVersion(): string {
@@ -89,6 +91,11 @@ export function registerServeCommand(program: Command, global: () => GlobalOptio
       });
       const scheduler = flags.scheduler ? startScheduler(cp, server.launcher, g) : null;
       const address = await server.app.listen({ host: flags.host, port: flags.port });
+      // Workers compare their version with the servers' (check for update).
+      const heartbeat = await startHeartbeat(store, {
+        id: `server-${hostname()}-${process.pid}`,
+        role: 'server',
+      });
       if (g.json) process.stdout.write(JSON.stringify({ type: 'listening', url: address }) + '\n');
       else process.stderr.write(`ferry: API on ${address}/api/v1 — explorer: ${address}/api/v1/docs\n`);
       await new Promise<void>((resolve) => {
@@ -98,6 +105,7 @@ export function registerServeCommand(program: Command, global: () => GlobalOptio
       });
       process.stderr.write('ferry: stopping; runs in flight finish their current chunks\n');
       await scheduler?.stop();
+      await heartbeat.stop();
       await server.close();
       await jobs?.stop({ graceful: false });
       await store.close();

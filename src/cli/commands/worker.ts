@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { FerryError } from '../../domain/errors.ts';
 import type { PgBossQueue } from '../../queue/pg-boss-queue.ts';
 import { defaultLeaseMs, RunWorker, type WorkerEvent } from '../../services/run-worker.ts';
+import { startHeartbeat, workerUpdateCheck } from '../../services/process-heartbeats.ts';
 import { controlPlaneVersion } from '../../services/update-check.ts';
 import { RunEventBus } from '../../services/run-events.ts';
 import { RunLauncher } from '../../services/run-launcher.ts';
@@ -160,6 +161,16 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
         leaseMs: flags.leaseSeconds * 1000,
         onEvent: print,
       });
+      // Seen by `check for update`; a worker older than the live servers says so before it works.
+      const heartbeat = await startHeartbeat(store, { id: workerId, role: 'worker' });
+      const outdated = await workerUpdateCheck(store).catch(() => null);
+      if (outdated !== null) {
+        if (g.json)
+          process.stdout.write(
+            JSON.stringify({ type: 'update-available', worker: workerId, ...outdated }) + '\n',
+          );
+        else process.stderr.write(`ferry: ${workerId}: ${outdated.message}\n`);
+      }
       let signals = 0;
       const stopRequested = new Promise<void>((resolve) => {
         const onSignal = () => {
@@ -189,6 +200,7 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
         ]);
       } finally {
         await scheduler?.stop();
+        await heartbeat.stop();
         await store.close();
       }
       process.exitCode = 0;

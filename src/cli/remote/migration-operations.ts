@@ -31,7 +31,7 @@ import {
 } from '../../services/migrations.ts';
 import { getRuntimeKey, resetRuntimeKey } from '../../services/runtime-keys.ts';
 import { clearSchedule, getSchedule, setSchedule } from '../../services/schedules.ts';
-import { checkForUpdate, type UpdateCheck } from '../../services/update-check.ts';
+import { checkFleetForUpdate, type FleetUpdateCheck } from '../../services/process-heartbeats.ts';
 import type { ChecklistItem, MigrationRecord } from '../../store/migration-repository.ts';
 import type { ScheduleRecord } from '../../store/schedule-repository.ts';
 import type { ApiClient } from './api-client.ts';
@@ -77,7 +77,7 @@ export interface MigrationOperations {
   companies(id: string): Promise<CompanyEstimate[]>;
   chooseCompanies(id: string, companyIds: string[] | null): Promise<void>;
   /** Against the local Ferry version, or the server's (which checks the migration exists). */
-  checkForUpdate(workerVersion: string, migrationId: string | undefined): Promise<UpdateCheck>;
+  checkForUpdate(workerVersion: string, migrationId: string | undefined): Promise<FleetUpdateCheck>;
 }
 
 const localPhaseActions: Record<PhaseAction, (cp: ControlPlane, id: string) => Promise<unknown>> = {
@@ -116,7 +116,7 @@ function local(cp: ControlPlane): MigrationOperations {
     },
     async checkForUpdate(workerVersion, migrationId) {
       if (migrationId !== undefined) await getMigration(cp, migrationId);
-      return checkForUpdate(workerVersion);
+      return checkFleetForUpdate(cp.store, workerVersion);
     },
   };
 }
@@ -192,7 +192,7 @@ function remote(api: ApiClient): MigrationOperations {
           'FERRY_INVALID_ARGUMENT',
           'with --server, name the migration: `ferry migration check-update MIGRATION --worker-version V` (the server checks per migration)',
         );
-      return api.get<UpdateCheck>(`${m(migrationId)}/update-check`, { query: { workerVersion } });
+      return api.get<FleetUpdateCheck>(`${m(migrationId)}/update-check`, { query: { workerVersion } });
     },
   };
 }
