@@ -37,6 +37,8 @@ export interface DocumentsBenchmarkOptions {
   s3?: boolean;
   /** Where the archive and targets live (default bench/data/documents). */
   dataDir?: string;
+  /** Rounds per target, alternating which tool goes first; medians reported (default 3, or FERRY_BENCH_DOCS_ROUNDS). */
+  rounds?: number;
 }
 
 export interface DocumentsMeasure {
@@ -288,6 +290,43 @@ function runRclone(
 
 // ---- The run ------------------------------------------------------------------------------------
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One measure per target, scenario and tool: the median of its rounds, with their spread noted. */
+function medianMeasures(measures: DocumentsMeasure[], rounds: number): DocumentsMeasure[] {
+  const groups = new Map<string, DocumentsMeasure[]>();
+  for (const m of measures) {
+    const key = `${m.target}/${m.scenario}/${m.tool}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups.values()].map((group) => {
+    const seconds = group.map((m) => m.seconds);
+    const notes = [...new Set(group.flatMap((m) => (m.note === undefined ? [] : [m.note])))];
+    const peaks = group.flatMap((m) => (m.peakRssMb === undefined ? [] : [m.peakRssMb]));
+    return {
+      ...group[0]!,
+      seconds: median(seconds),
+      durableSeconds: median(group.map((m) => m.durableSeconds)),
+      cpuSeconds: median(group.map((m) => m.cpuSeconds)),
+      transferredFiles: median(group.map((m) => m.transferredFiles)),
+      transferredBytes: median(group.map((m) => m.transferredBytes)),
+      ...(peaks.length === 0 ? {} : { peakRssMb: Math.max(...peaks) }),
+      note: [
+        rounds > 1
+          ? `median of ${group.length} (${Math.min(...seconds).toFixed(1)}–${Math.max(...seconds).toFixed(1)} s)`
+          : '',
+        ...notes,
+      ]
+        .filter(Boolean)
+        .join('; '),
+    };
+  });
+}
+
 function formatTable(measures: DocumentsMeasure[]): string {
   const lines = [
     '| target | scenario | tool | seconds | files/s | MB copied | MB/s | Ferry/rclone speed | seconds incl. sync | Ferry/rclone incl. sync | CPU s | Ferry/rclone CPU efficiency | peak RSS MB |',
@@ -316,6 +355,7 @@ export async function runDocumentsBenchmark(
 ): Promise<DocumentsBenchmarkResult> {
   const files = options.files ?? Number(process.env.FERRY_BENCH_DOCS_FILES ?? 20_000);
   const concurrency = options.concurrency ?? Number(process.env.FERRY_BENCH_DOCS_CONCURRENCY ?? 8);
+  const rounds = options.rounds ?? Number(process.env.FERRY_BENCH_DOCS_ROUNDS ?? 3);
   const withS3 = options.s3 ?? process.env.FERRY_BENCH_DOCS_S3 === '1';
   const dataDir = resolve(options.dataDir ?? process.env.FERRY_BENCH_DOCS_DIR ?? 'bench/data/documents');
   if (spawnSync('sh', ['-c', 'command -v rclone']).status !== 0) {
@@ -378,91 +418,125 @@ export async function runDocumentsBenchmark(
       ];
       const home = join(targets, 'ferry-home');
 
-      log(`${target}: initial upload, Ferry`);
-      const ferryInitial = await runFerry(
-        'initial',
-        home,
-        root,
-        ferryUrl,
-        referencedFor(initialIds),
-        { id: 'bench-initial', previous: null, mode: 'initial' },
-        concurrency,
-      );
-      record({
-        target,
-        scenario: 'initial',
-        tool: 'ferry',
-        seconds: ferryInitial.seconds,
-        durableSeconds: ferryInitial.durableSeconds,
-        cpuSeconds: ferryInitial.cpuSeconds,
-        files,
-        transferredFiles: ferryInitial.report.transferred.files,
-        transferredBytes: ferryInitial.report.transferred.bytes,
-        peakRssMb: ferryInitial.peakRssMb,
-      });
-      log(`${target}: initial upload, rclone`);
-      const rcloneInitial = await runRclone(rcloneArgs, rcloneEnv);
-      record({
-        target,
-        scenario: 'initial',
-        tool: 'rclone',
-        seconds: rcloneInitial.seconds,
-        durableSeconds: rcloneInitial.durableSeconds,
-        cpuSeconds: rcloneInitial.cpuSeconds,
-        ...(rcloneInitial.failed === undefined ? {} : { note: `rclone failed: ${rcloneInitial.failed}` }),
-        files,
-        transferredFiles: rcloneInitial.transferred,
-        transferredBytes: bytes,
-      });
+      // Rounds alternate which tool goes first, so neither always meets a cold (or warm) page cache
+      // or the disk's write-back of the other's copy; the table reports each figure's median.
+      for (let round = 0; round < rounds; round++) {
+        const rcloneFirst = round % 2 === 1;
+        rmSync(join(targets, 'ferry'), { recursive: true, force: true });
+        rmSync(join(targets, 'rclone'), { recursive: true, force: true });
+        rmSync(home, { recursive: true, force: true });
+        if (s3 !== null) {
+          s3.child.kill('SIGTERM');
+          s3 = await startS3rverChild(join(targets, 's3rver-data'));
+        }
+        const endpointNow = s3 === null ? '' : `http://127.0.0.1:${s3.port}`;
+        const ferryTarget = s3 === null ? ferryUrl : ferryUrl.replace(endpoint, endpointNow);
+        const rcloneEnvNow =
+          s3 === null ? rcloneEnv : { ...rcloneEnv, RCLONE_CONFIG_BENCHS3_ENDPOINT: endpointNow };
+        const tag = `${target} round ${round + 1}/${rounds}`;
 
-      await applyChanges(root, plan);
-      try {
-        log(`${target}: recovery after 1% changed/added/deleted, Ferry`);
-        const ferryRecovery = await runFerry(
-          'recovery',
-          home,
-          root,
-          ferryUrl,
-          referencedFor(recoveryIds),
-          { id: 'bench-recovery', previous: 'bench-initial', mode: 'overwrite-test' },
-          concurrency,
-        );
-        record({
-          target,
-          scenario: 'recovery',
-          tool: 'ferry',
-          seconds: ferryRecovery.seconds,
-          durableSeconds: ferryRecovery.durableSeconds,
-          cpuSeconds: ferryRecovery.cpuSeconds,
-          files: recoveryIds.length,
-          transferredFiles: ferryRecovery.report.transferred.files,
-          transferredBytes: ferryRecovery.report.transferred.bytes,
-          peakRssMb: ferryRecovery.peakRssMb,
-        });
-        log(`${target}: recovery, rclone`);
-        const rcloneRecovery = await runRclone(rcloneArgs, rcloneEnv);
-        record({
-          target,
-          scenario: 'recovery',
-          tool: 'rclone',
-          seconds: rcloneRecovery.seconds,
-          durableSeconds: rcloneRecovery.durableSeconds,
-          cpuSeconds: rcloneRecovery.cpuSeconds,
-          ...(rcloneRecovery.failed === undefined ? {} : { note: `rclone failed: ${rcloneRecovery.failed}` }),
-          files: recoveryIds.length,
-          transferredFiles: rcloneRecovery.transferred,
-          transferredBytes: changedBytes,
-        });
-      } finally {
-        await revertChanges(root, plan);
+        const ferryInitialStep = async () => {
+          log(`${tag}: initial upload, Ferry`);
+          const r = await runFerry(
+            'initial',
+            home,
+            root,
+            ferryTarget,
+            referencedFor(initialIds),
+            { id: 'bench-initial', previous: null, mode: 'initial' },
+            concurrency,
+          );
+          record({
+            target,
+            scenario: 'initial',
+            tool: 'ferry',
+            seconds: r.seconds,
+            durableSeconds: r.durableSeconds,
+            cpuSeconds: r.cpuSeconds,
+            files,
+            transferredFiles: r.report.transferred.files,
+            transferredBytes: r.report.transferred.bytes,
+            peakRssMb: r.peakRssMb,
+          });
+        };
+        const rcloneInitialStep = async () => {
+          log(`${tag}: initial upload, rclone`);
+          const r = await runRclone(rcloneArgs, rcloneEnvNow);
+          record({
+            target,
+            scenario: 'initial',
+            tool: 'rclone',
+            seconds: r.seconds,
+            durableSeconds: r.durableSeconds,
+            cpuSeconds: r.cpuSeconds,
+            ...(r.failed === undefined ? {} : { note: `rclone failed: ${r.failed}` }),
+            files,
+            transferredFiles: r.transferred,
+            transferredBytes: bytes,
+          });
+        };
+        const ferryRecoveryStep = async () => {
+          log(`${tag}: recovery after 1% changed/added/deleted, Ferry`);
+          const r = await runFerry(
+            'recovery',
+            home,
+            root,
+            ferryTarget,
+            referencedFor(recoveryIds),
+            { id: 'bench-recovery', previous: 'bench-initial', mode: 'overwrite-test' },
+            concurrency,
+          );
+          record({
+            target,
+            scenario: 'recovery',
+            tool: 'ferry',
+            seconds: r.seconds,
+            durableSeconds: r.durableSeconds,
+            cpuSeconds: r.cpuSeconds,
+            files: recoveryIds.length,
+            transferredFiles: r.report.transferred.files,
+            transferredBytes: r.report.transferred.bytes,
+            peakRssMb: r.peakRssMb,
+          });
+        };
+        const rcloneRecoveryStep = async () => {
+          log(`${tag}: recovery, rclone`);
+          const r = await runRclone(rcloneArgs, rcloneEnvNow);
+          record({
+            target,
+            scenario: 'recovery',
+            tool: 'rclone',
+            seconds: r.seconds,
+            durableSeconds: r.durableSeconds,
+            cpuSeconds: r.cpuSeconds,
+            ...(r.failed === undefined ? {} : { note: `rclone failed: ${r.failed}` }),
+            files: recoveryIds.length,
+            transferredFiles: r.transferred,
+            transferredBytes: changedBytes,
+          });
+        };
+        for (const step of rcloneFirst
+          ? [rcloneInitialStep, ferryInitialStep]
+          : [ferryInitialStep, rcloneInitialStep])
+          await step();
+        await applyChanges(root, plan);
+        try {
+          for (const step of rcloneFirst
+            ? [rcloneRecoveryStep, ferryRecoveryStep]
+            : [ferryRecoveryStep, rcloneRecoveryStep])
+            await step();
+        } finally {
+          await revertChanges(root, plan);
+        }
       }
     } finally {
       s3?.child.kill('SIGTERM');
     }
   }
   rmSync(targets, { recursive: true, force: true });
-  const table = formatTable(measures);
-  return { files, bytes, concurrency, measures, table };
+  const medians = medianMeasures(measures, rounds);
+  const table = formatTable(medians);
+  return { files, bytes, concurrency, measures: medians, table };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
