@@ -15,6 +15,7 @@
 // process wrote it) is detected by that size/mtime and the sha256 is recomputed from the blob.
 // Local files are copied and hashed on worker threads (file-copy-pool.ts); other sources stream.
 
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -388,33 +389,74 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   /** fsync every blob put since the last call, their folders and the index (see the header). */
+  /**
+   * Makes the blobs put since the last call durable. On Linux one `syncfs(2)` of the store's
+   * filesystem (`sync --file-system`, coreutils) commits their data, their directory entries and
+   * the index in one journal commit; an fsync per file costs a journal commit each, which on the
+   * document benchmark doubled the upload time (20,000 files: 8.6 s without durability, 16.5 s with
+   * an fsync per file). Elsewhere, or when `sync` cannot run, every file and folder is fsynced.
+   */
   async sync(): Promise<void> {
     if (!this.durable || this.unsynced.length === 0) return;
     const files = this.unsynced;
     this.unsynced = [];
-    const paths = [...files, ...new Set(files.map((f) => dirname(f))), this.indexPath];
     try {
-      await forEachBounded(paths, 16, async (path) => {
-        let handle;
-        try {
-          handle = await open(path, 'r');
-        } catch (error) {
-          if (isNotFound(error)) return; // replaced or deleted since: nothing of it to keep
-          throw error;
-        }
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      });
+      if (!(await syncFileSystem(this.root))) await this.syncEach(files);
     } catch (error) {
       this.unsynced.push(...files);
       throw storeError('sync', files[0]!, error);
     }
   }
 
+  private async syncEach(files: string[]): Promise<void> {
+    const paths = [...files, ...new Set(files.map((f) => dirname(f))), this.indexPath];
+    await forEachBounded(paths, 16, async (path) => {
+      let handle;
+      try {
+        handle = await open(path, 'r');
+      } catch (error) {
+        if (isNotFound(error)) return; // replaced or deleted since: nothing of it to keep
+        throw error;
+      }
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
   close(): Promise<void> {
     return this.copier.close();
   }
+}
+
+let syncfsWorks: boolean | null = process.platform === 'linux' ? null : false;
+
+/**
+ * `syncfs(2)` of the filesystem holding `path`, through coreutils' `sync --file-system`: true when
+ * it ran and succeeded; false when it is not available here (then the caller fsyncs each file).
+ * A failure of an available `sync` (an I/O error it reports) is thrown: the blobs are not durable.
+ */
+function syncFileSystem(path: string): Promise<boolean> {
+  if (syncfsWorks === false) return Promise.resolve(false);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('sync', ['--file-system', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', () => {
+      syncfsWorks = false;
+      resolvePromise(false);
+    });
+    child.on('close', (code) => {
+      if (code === 0) {
+        syncfsWorks = true;
+        resolvePromise(true);
+      } else if (syncfsWorks === null) {
+        // The first call failed: an old `sync` without --file-system. Fall back for good.
+        syncfsWorks = false;
+        resolvePromise(false);
+      } else reject(new Error(`sync --file-system failed: ${stderr.trim() || `exit code ${code}`}`));
+    });
+  });
 }

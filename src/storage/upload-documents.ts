@@ -87,8 +87,12 @@ export interface UploadReport {
   durationMs: number;
 }
 
-const FLUSH_EVERY = 256;
-const FLUSH_INTERVAL_MS = 500;
+// A flush makes the batch's blobs durable (one syncfs on Linux) and records its outcomes. Fewer,
+// larger batches cost less: a recovery that finds a changed file in every few hundred would
+// otherwise sync once per batch. After a kill, at most about a second of uploads is checked again
+// (by size and sha256 against the blob: nothing is uploaded twice).
+const FLUSH_EVERY = 4096;
+const FLUSH_INTERVAL_MS = 1000;
 
 function emptyTotals(): Record<DocumentOutcome, OutcomeTotals> {
   return Object.fromEntries(documentOutcomes.map((o) => [o, { files: 0, bytes: 0 }])) as Record<
@@ -176,7 +180,9 @@ export async function uploadDocuments(options: UploadDocumentsOptions): Promise<
 
   // What the store already holds: one listing instead of a request per document.
   const stored = new Map<string, number>();
-  for await (const item of listAll(store, '', { signal })) stored.set(item.key, item.size);
+  // Large pages: the filesystem store walks its folders again for every page, which made the
+  // listing of 20,000 blobs cost more than the recovery that needed it (1.8 s in pages of 1,000).
+  for await (const item of listAll(store, '', { signal, limit: 50_000 })) stored.set(item.key, item.size);
 
   // Outcomes are recorded in batches, each after its blobs were made durable (store.sync). Uploads
   // go on while a batch is synced: only a backlog of more than two batches makes them wait, so a
