@@ -8,6 +8,7 @@ import type { RunStore } from '../engine/run-store.ts';
 import type { ControlPlane } from '../services/control-plane.ts';
 import { RunEventBus } from '../services/run-events.ts';
 import { RunLauncher } from '../services/run-launcher.ts';
+import { Store } from '../store/open-store.ts';
 import type { InProcessQueue } from '../queue/in-process-queue.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { startInProcessCompanyInitializer } from '../services/company-initialization.ts';
@@ -34,8 +35,10 @@ export interface ServerDeps {
   /** Pino logging to stderr; off in tests. */
   logger?: boolean;
   /**
-   * Where company initialization jobs go: pg-boss for `ferry worker` processes (PostgreSQL store).
-   * Default: an in-process queue that executes them in this server. The caller stops a queue it passes.
+   * Where runs and company initialization jobs go: pg-boss for `ferry worker` processes (PostgreSQL
+   * store). With the PostgreSQL store, runs started through the API (and the scheduler) are then
+   * created here and executed by the workers. Default: runs and company initializations execute in
+   * this server. The caller stops a queue it passes.
    */
   jobs?: JobQueue;
 }
@@ -55,7 +58,17 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
     bodyLimit: 1024 * 1024,
   });
   const bus = new RunEventBus();
-  const launcher = new RunLauncher(deps.store, bus, deps.controlPlane);
+  // Runs go to the workers only when they share this store (PostgreSQL); with SQLite they run here.
+  const runQueue =
+    deps.jobs !== undefined && deps.store instanceof Store && deps.store.kind === 'postgres'
+      ? deps.jobs
+      : undefined;
+  const launcher = new RunLauncher(
+    deps.store,
+    bus,
+    deps.controlPlane,
+    runQueue === undefined ? {} : { queue: runQueue },
+  );
   let ownJobs: InProcessQueue | null = null;
   const jobs = deps.jobs ?? (ownJobs = await startInProcessCompanyInitializer(deps.controlPlane));
 
@@ -97,6 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
       await launcher.shutdown();
       await ownJobs?.stop();
       await app.close();
+      bus.close();
     },
   };
 }

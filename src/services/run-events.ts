@@ -1,5 +1,10 @@
 // In-process publish/subscribe of run events, so the HTTP API can stream a run's progress (SSE)
 // while the engine works. Each run keeps its latest events so a late subscriber sees where it is.
+//
+// A run's replay buffer lives while the run executes here and for `forgetFinishedAfterMs` after its
+// run-finished event (default 5 minutes), then it is dropped — at once when nobody is subscribed,
+// otherwise when the last subscriber leaves. A run that starts again (a resume) before then keeps it.
+// Afterwards the API follows the run through the store instead (store-run-events.ts).
 
 import type { RunEvent } from '../engine/events.ts';
 
@@ -7,9 +12,25 @@ type Listener = (event: RunEvent & { at: string }) => void;
 
 const keep = 200;
 
+export const defaultForgetFinishedAfterMs = 5 * 60_000;
+
+export interface RunEventBusOptions {
+  /** How long a finished run's events stay for late subscribers, in ms (default 300 000). */
+  forgetFinishedAfterMs?: number;
+}
+
 export class RunEventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly recent = new Map<string, (RunEvent & { at: string })[]>();
+  /** Runs that finished, with the timer that drops their buffer. */
+  private readonly expiring = new Map<string, NodeJS.Timeout>();
+  /** Finished long enough ago, kept only until their last subscriber leaves. */
+  private readonly expired = new Set<string>();
+  private readonly forgetAfterMs: number;
+
+  constructor(options: RunEventBusOptions = {}) {
+    this.forgetAfterMs = options.forgetFinishedAfterMs ?? defaultForgetFinishedAfterMs;
+  }
 
   publish(event: RunEvent): void {
     const stamped = { ...event, at: new Date().toISOString() };
@@ -21,6 +42,7 @@ export class RunEventBus {
     // subscriber must not see the earlier run-finished and close its stream at once.
     if (event.type === 'run-started') {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]!.type === 'run-finished') list.splice(i, 1);
+      this.keepBuffer(event.runId);
     }
     if (event.type === 'progress') {
       const i = list.findIndex((e) => e.type === 'progress' && e.table === event.table);
@@ -38,7 +60,19 @@ export class RunEventBus {
     list.push(kept);
     if (list.length > keep) list.splice(0, list.length - keep);
     this.recent.set(event.runId, list);
+    if (event.type === 'run-finished') this.forgetLater(event.runId);
     for (const listener of this.listeners.get(event.runId) ?? []) listener(stamped);
+  }
+
+  /** Whether events of `runId` are buffered here (it executes, or finished lately, in this process). */
+  has(runId: string): boolean {
+    return this.recent.has(runId);
+  }
+
+  /** Drops the buffer of `runId` (it goes on elsewhere: what is buffered here is out of date). */
+  forget(runId: string): void {
+    this.keepBuffer(runId);
+    this.recent.delete(runId);
   }
 
   /** Replays the recent events, then calls `listener` for each new one until unsubscribed. */
@@ -49,7 +83,34 @@ export class RunEventBus {
     this.listeners.set(runId, set);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(runId);
+      if (set.size > 0 || this.listeners.get(runId) !== set) return;
+      this.listeners.delete(runId);
+      if (this.expired.delete(runId)) this.recent.delete(runId);
     };
+  }
+
+  /** Stops the timers (a server closing); the buffers stay until the bus is dropped. */
+  close(): void {
+    for (const timer of this.expiring.values()) clearTimeout(timer);
+    this.expiring.clear();
+  }
+
+  private forgetLater(runId: string): void {
+    this.keepBuffer(runId);
+    const timer = setTimeout(() => {
+      this.expiring.delete(runId);
+      if (this.listeners.has(runId)) this.expired.add(runId);
+      else this.recent.delete(runId);
+    }, this.forgetAfterMs);
+    // A finished run's buffer never keeps the process alive.
+    timer.unref();
+    this.expiring.set(runId, timer);
+  }
+
+  private keepBuffer(runId: string): void {
+    const timer = this.expiring.get(runId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.expiring.delete(runId);
+    this.expired.delete(runId);
   }
 }

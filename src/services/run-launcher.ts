@@ -1,6 +1,12 @@
-// Starts copy runs in the background of a long-lived process (the API server), publishes their
-// events to the bus, and keeps a handle to cancel them. The CLI runs in the foreground instead.
-// Pause and cancel requests from other processes reach the runs through the store (run-control.ts).
+// Starts runs for a long-lived process (the API server, the scheduler). Two ways, chosen by the
+// queue it is given:
+//   no queue (the SQLite store)   runs execute here, in the background: their events go to the
+//                                 bus, and a handle is kept to cancel them
+//   a queue (the PostgreSQL store) runs are created here (the gate and the checks answer at once)
+//                                 and handed to the `ferry worker` processes (run-handoff.ts);
+//                                 their progress is read from the store (store-run-events.ts)
+// The CLI runs in the foreground instead. Pause and cancel requests from other processes reach
+// the runs through the store (run-control.ts), wherever they execute.
 
 import { FerryError } from '../domain/errors.ts';
 import { isFinished } from '../domain/run-status.ts';
@@ -9,9 +15,11 @@ import type { RunEvent, RunEventListener } from '../engine/events.ts';
 import type { RunOptions, RunStore } from '../engine/run-store.ts';
 import type { RunKind } from '../domain/migration-rules.ts';
 import type { ControlPlane } from './control-plane.ts';
-import { resumeCopyRun, startCopyRun } from './copy-runs.ts';
+import { createCopyRun, resumeCopyRun, startCopyRun } from './copy-runs.ts';
 import type { RunKindChoice, RunKindOption } from './run-kind-choice.ts';
-import { resumeMigrationRun, startMigrationRun } from './migration-runs.ts';
+import { createMigrationRun, resumeMigrationRun, startMigrationRun } from './migration-runs.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { handNewRunToWorkers, resumeThroughWorkers } from './run-handoff.ts';
 import { clearRunRequest } from './run-control.ts';
 import { idempotentRun } from './run-idempotency.ts';
 import { Store } from '../store/open-store.ts';
@@ -30,22 +38,47 @@ export interface LaunchCopyRunInput {
   idempotencyKey?: string;
 }
 
+export interface RunLauncherOptions {
+  /**
+   * Where runs go to be executed by `ferry worker` processes (pg-boss, with the PostgreSQL store).
+   * Without one, runs execute in this process. The caller stops the queue.
+   */
+  queue?: JobQueue;
+}
+
 export class RunLauncher {
   private readonly active = new Map<
     string,
     { controller: AbortController; done: Promise<RunOutcome | null> }
   >();
+  private readonly queue: JobQueue | null;
 
   constructor(
     private readonly store: RunStore,
     private readonly bus: RunEventBus,
     /** Needed to resume runs of a migration through their gate, and for pause/cancel requests. */
     private readonly controlPlane: ControlPlane | null = null,
-  ) {}
+    options: RunLauncherOptions = {},
+  ) {
+    this.queue = options.queue ?? null;
+  }
 
-  /** Resolves with the run id once the run exists (its copy goes on in the background). */
+  /** Resolves with the run id once the run exists (its copy goes on in the background, or in a worker). */
   start(input: LaunchCopyRunInput): Promise<{ runId: string; created: boolean }> {
-    return this.launch('POST /api/v1/runs', input.idempotencyKey, (hooks) =>
+    const scope = 'POST /api/v1/runs';
+    const queue = this.queue;
+    if (queue !== null)
+      return this.idempotent(scope, input.idempotencyKey, async (bind) => {
+        const run = await createCopyRun({
+          from: input.from,
+          to: input.to,
+          options: input.options,
+          store: this.store,
+        });
+        await handNewRunToWorkers(this.store, queue, this.controlPlane, run.id, bind);
+        return run.id;
+      });
+    return this.launch(scope, input.idempotencyKey, (hooks) =>
       startCopyRun({ from: input.from, to: input.to, options: input.options, store: this.store, ...hooks }),
     );
   }
@@ -63,6 +96,19 @@ export class RunLauncher {
   }> {
     let chosen: RunKindChoice | undefined;
     const scope = `POST /api/v1/migrations/${input.migrationId}/runs`;
+    const queue = this.queue;
+    if (queue !== null)
+      return this.idempotent(scope, input.idempotencyKey, async (bind) => {
+        // The gate, the checks and the users answer here, before anything is queued.
+        const { run } = await createMigrationRun({
+          cp,
+          migrationId: input.migrationId,
+          ...(input.kind === undefined ? {} : { kind: input.kind }),
+          onKindChosen: (choice) => (chosen = choice),
+        });
+        await handNewRunToWorkers(this.store, queue, cp, run.id, bind);
+        return run.id;
+      }).then((result) => ({ ...result, ...(chosen ?? {}) }));
     return this.launch(scope, input.idempotencyKey, (hooks) =>
       startMigrationRun({
         cp,
@@ -81,27 +127,37 @@ export class RunLauncher {
    * same key in the same scope always answers with the same run, even for concurrent requests
    * (run-idempotency.ts: the key is reserved before the run is created).
    */
-  private async launch(
+  private launch(
     scope: string,
     idempotencyKey: string | undefined,
     run: (hooks: LaunchHooks) => Promise<RunOutcome>,
   ): Promise<{ runId: string; created: boolean }> {
-    if (idempotencyKey === undefined) return this.launchNow(run, () => Promise.resolve());
+    return this.idempotent(scope, idempotencyKey, async (bind) => (await this.launchNow(run, bind)).runId);
+  }
+
+  /**
+   * Runs `create` unless an earlier request with the same key (in the same scope) created its run.
+   * `create` calls `bind(runId)` as soon as the run exists and resolves with the run id.
+   */
+  private async idempotent(
+    scope: string,
+    idempotencyKey: string | undefined,
+    create: (bind: (runId: string) => Promise<void>) => Promise<string>,
+  ): Promise<{ runId: string; created: boolean }> {
+    if (idempotencyKey === undefined) return { runId: await create(() => Promise.resolve()), created: true };
     if (!(this.store instanceof Store)) {
       // An engine-only store (tests of the launcher): the key remembered once the run exists.
       const existing = await this.store.runForIdempotencyKey(idempotencyKey);
       if (existing !== null) return { runId: existing, created: false };
-      return this.launchNow(run, (runId) => this.store.rememberIdempotencyKey(idempotencyKey, runId));
+      return {
+        runId: await create((runId) => this.store.rememberIdempotencyKey(idempotencyKey, runId)),
+        created: true,
+      };
     }
     // Keys recorded before migration 0013 (run_requests) still answer.
     const legacy = await this.store.runForIdempotencyKey(idempotencyKey);
     if (legacy !== null) return { runId: legacy, created: false };
-    return idempotentRun(
-      this.store,
-      scope,
-      idempotencyKey,
-      async (bind) => (await this.launchNow(run, bind)).runId,
-    );
+    return idempotentRun(this.store, scope, idempotencyKey, create);
   }
 
   private launchNow(
@@ -158,6 +214,12 @@ export class RunLauncher {
     if (isFinished(run.status) && run.step === 'done')
       throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${runId} already finished (${run.status})`);
     const cp = this.controlPlane;
+    if (this.queue !== null) {
+      // A worker continues it; what this process buffered of it is out of date.
+      await resumeThroughWorkers(this.store, this.queue, cp, run);
+      this.bus.forget(runId);
+      return;
+    }
     if (cp !== null) await clearRunRequest(cp.store, runId);
     const controller = new AbortController();
     const hooks = { signal: controller.signal, onEvent: (e: RunEvent) => this.bus.publish(e) };

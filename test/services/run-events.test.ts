@@ -49,3 +49,53 @@ test('a resumed run is no longer finished for a late subscriber', () => {
   bus.publish(finished('succeeded'));
   assert.equal(replayed(bus).filter((e) => e.type === 'run-finished').length, 1);
 });
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("a finished run's buffer is dropped after forgetFinishedAfterMs when nobody is subscribed", async () => {
+  const bus = new RunEventBus({ forgetFinishedAfterMs: 30 });
+  bus.publish(started(false));
+  bus.publish({ type: 'progress', runId: 'r1', table: 't', rows: 10, bytes: 100 });
+  bus.publish(finished('succeeded'));
+  assert.ok(bus.has('r1'));
+  assert.equal(replayed(bus).length, 3, 'a late subscriber still sees the run right after it finished');
+  await settle(80);
+  assert.equal(bus.has('r1'), false);
+  assert.deepEqual(replayed(bus), []);
+});
+
+test('a subscriber keeps the buffer until it leaves; a resume before the deadline keeps it too', async () => {
+  const bus = new RunEventBus({ forgetFinishedAfterMs: 30 });
+  bus.publish(started(false));
+  const seen: string[] = [];
+  const unsubscribe = bus.subscribe('r1', (e) => seen.push(e.type));
+  bus.publish(finished('succeeded'));
+  await settle(80);
+  assert.ok(bus.has('r1'), 'kept while subscribed');
+  assert.deepEqual(
+    replayed(bus).map((e) => e.type),
+    ['run-started', 'run-finished'],
+  );
+  unsubscribe();
+  assert.equal(bus.has('r1'), false, 'dropped when the last subscriber left');
+  assert.deepEqual(seen, ['run-started', 'run-finished']);
+
+  bus.publish(started(false));
+  bus.publish(finished('paused'));
+  bus.publish(started(true)); // resumed before the deadline: the run executes again
+  await settle(80);
+  assert.ok(bus.has('r1'), 'a running run keeps its buffer');
+  bus.publish(finished('succeeded'));
+  await settle(80);
+  assert.equal(bus.has('r1'), false);
+});
+
+test('forget drops a buffer at once', () => {
+  const bus = new RunEventBus();
+  bus.publish(started(false));
+  bus.publish(finished('paused'));
+  bus.forget('r1');
+  assert.equal(bus.has('r1'), false);
+  assert.deepEqual(replayed(bus), []);
+  bus.close();
+});

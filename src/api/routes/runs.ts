@@ -7,6 +7,7 @@ import { FerryError } from '../../domain/errors.ts';
 import type { RunStore } from '../../engine/run-store.ts';
 import { defaultRunOptions } from '../../services/copy-runs.ts';
 import type { RunEventBus } from '../../services/run-events.ts';
+import { followRunInStore } from '../../services/store-run-events.ts';
 import type { RunLauncher } from '../../services/run-launcher.ts';
 import { runKinds } from '../../domain/migration-rules.ts';
 import type { ControlPlane } from '../../services/control-plane.ts';
@@ -330,6 +331,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
       schema: {
         tags: ['runs'],
         summary: 'Live progress as Server-Sent Events (recent events first, then new ones)',
+        description: eventsDescription,
         params: jsonSchema(runParams),
       },
     },
@@ -343,15 +345,55 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
-      const unsubscribe = bus.subscribe(runId, (event) => {
+      const send = (event: { type: string; at: string }) =>
         res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (event.type === 'run-finished') res.end();
-      });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+      // Executing in this process (or finished here lately): the engine's own events.
+      if (launcher.isActive(runId) || bus.has(runId)) {
+        const unsubscribe = bus.subscribe(runId, (event) => {
+          send(event);
+          if (event.type === 'run-finished') res.end();
+        });
+        res.on('close', () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+        });
+        return;
+      }
+      // Anywhere else (a worker, another server, a CLI): what the store records, about every second.
+      const following = new AbortController();
       res.on('close', () => {
         clearInterval(heartbeat);
-        unsubscribe();
+        following.abort();
+      });
+      void followRunInStore(store, runId, {
+        signal: following.signal,
+        onEvent: (event) => send({ ...event, at: new Date().toISOString() }),
+      }).then(() => {
+        if (!following.signal.aborted) res.end();
       });
     },
   );
 }
+
+const eventsDescription = [
+  'Each event is `event: TYPE` and `data: JSON` (the JSON has `type`, `runId` and `at`); a `: keep-alive` comment',
+  'comes every 15 s. The stream ends after `run-finished`.',
+  '',
+  "**A run executing in this server** streams the engine's events: `run-started` (`resumed`, `source`, `target`,",
+  '`tables[]` with `name`, `estimatedRows`, `estimatedBytes`, `doneRows`, `doneBytes`), `step` (`step`, `detail?`),',
+  '`progress` (`table`, `rows`, `bytes`: increments), `chunk-copied` (`table`, `chunk`, `rows`, `bytes`,',
+  '`durationMs`), `table-copied` (`table`, `chunks`), `chunk-verified` (`table`, `chunk`, `ok`), `table-failed`',
+  '(`table`, `code`, `message`) and `run-finished` (`status`, `tables[]` table results, `durationMs`). Events of',
+  'the last 5 minutes after it finished are replayed to a late subscriber.',
+  '',
+  '**A run executing anywhere else** (a `ferry worker` with the PostgreSQL store, another server, a CLI) is',
+  'followed through the store, polled about every second; progress moves at chunk boundaries:',
+  '`run-started` first (the shape above, plus `status`, `step` and `via: "store"`), `step` when the step changes,',
+  '`progress` (per table, the rows and bytes of the chunks checkpointed since), `table-copied` once per table,',
+  '`table-finished` once per table result (`table`, `status`, `rowsRead`, `rowsWritten`, `rowsSkipped`, `bytes`,',
+  '`durationMs`, `messages`), `snapshot` whenever something changed (`status`, `step`, `executor`: the worker',
+  'holding the run, `rowsDone`, `bytesDone`, `chunks: { total, done, verified }`, `tables: { total, copied }`),',
+  'and `run-finished` (`status`, `tables[]`, `durationMs`, `error`) once the run is succeeded,',
+  'succeeded-with-warnings, failed, cancelled or paused and no process holds it.',
+].join('\n');

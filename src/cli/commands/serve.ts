@@ -60,10 +60,14 @@ export function registerServeCommand(program: Command, global: () => GlobalOptio
     .description(
       'Serve the REST API under /api/v1 (OpenAPI document at /api/v1/openapi.json, explorer at\n' +
         '/api/v1/docs, live run progress as Server-Sent Events). Every endpoint needs a bearer token:\n' +
-        'create one with `ferry token create --name NAME`. Runs started through the API execute in\n' +
-        'this process. Ctrl-C stops accepting requests and lets runs reach a chunk boundary.\n' +
+        'create one with `ferry token create --name NAME`.\n\n' +
+        'Where runs execute: with the SQLite store (a Ferry home), runs started through the API execute\n' +
+        'in this process, and Ctrl-C lets them reach a chunk boundary. With the PostgreSQL store\n' +
+        '(--store postgres://…), runs started through the API or by the scheduler, and company\n' +
+        'initializations, are created here and executed by `ferry worker` processes (at least one must\n' +
+        'run; any number, on any machine); their live progress streams from here all the same.\n\n' +
         'It also runs the scheduler: due `ferry migration schedule` occurrences start incremental runs\n' +
-        'here (several servers and workers sharing a store start each occurrence once).',
+        '(several servers and workers sharing a store start each occurrence once).',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', port, 7070)
@@ -74,7 +78,7 @@ export function registerServeCommand(program: Command, global: () => GlobalOptio
       const cp = { store, profiles: registryProfiles };
       // Loaded here, not at start-up: Fastify and the API's schemas would slow every other command.
       const { buildServer } = await import('../../api/server.ts');
-      // With the PostgreSQL store, company initializations go to `ferry worker` processes (pg-boss).
+      // With the PostgreSQL store, runs and company initializations go to `ferry worker` processes (pg-boss).
       const jobs =
         store.kind === 'postgres' && g.store !== undefined
           ? await (
