@@ -3,7 +3,7 @@
 // to the license, and a final run overwrites what changed in the tenant.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -23,6 +23,9 @@ import {
 } from '../../src/services/migrations.ts';
 import { resumeMigrationRun, startMigrationRun } from '../../src/services/migration-runs.ts';
 import { getTenant } from '../../src/services/tenants.ts';
+import { crmFreeze } from '../../src/profiles/crm/hooks.ts';
+import { readInstallation } from '../../src/services/installation-file.ts';
+import { chooseRunKind } from '../../src/services/run-kind-choice.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,6 +45,7 @@ describe('runs of a migration', () => {
     cp = { store, profiles: profileById };
     await initInstallation({ dir: join(dir.path, 'clean'), size: 'small', seed: 7, problems: false });
     await initInstallation({ dir: join(dir.path, 'dirty'), size: 'small', seed: 7 });
+    await initInstallation({ dir: join(dir.path, 'live'), size: 'small', seed: 8, problems: false });
     // Clean but for documents missing from the archive (a warning, not blocking).
     const onlyMissingDocuments = Object.fromEntries(
       plantedProblemIds.map((id) => [id, id === 'documents-missing-from-archive']),
@@ -159,6 +163,55 @@ describe('runs of a migration', () => {
     assert.equal(row.name, before.name, 'the final run overwrote the tenant-side edit');
     migration = await getMigration(cp, id);
     assert.equal(migration.phase, 'final-migration');
+  });
+
+  it('a test run wipes the tenant and never freezes the source; a full run freezes it and holds the tenant in-migration', async () => {
+    const id = await signedMigration('live', 'live');
+    const installation = await readInstallation(join(dir.path, 'live', 'installation.yaml'));
+    const tenantFile = (await getTenant(cp, 'live')).databaseUrl.replace(/^sqlite:/, '');
+    // Something left in the tenant from before: a test run starts from an empty tenant.
+    const stray = new Database(tenantFile);
+    stray.exec(
+      'CREATE TABLE stray_left_over (id INTEGER PRIMARY KEY); INSERT INTO stray_left_over VALUES (1)',
+    );
+    stray.close();
+
+    const states: Promise<string>[] = [];
+    const watching = {
+      signal: new AbortController().signal,
+      onEvent: (event: { type: string }) => {
+        if (event.type === 'chunk-copied' && states.length === 0)
+          states.push(getTenant(cp, 'live').then((t) => t.state));
+      },
+    };
+    const test = await startMigrationRun({ cp, migrationId: id, kind: 'test', ...watching });
+    assert.ok(['succeeded', 'succeeded-with-warnings'].includes(test.status), test.status);
+    assert.equal(await crmFreeze.isFrozen(installation), false, 'a test run leaves the source untouched');
+    const tables = new Database(tenantFile, { readonly: true });
+    const strayLeft = tables
+      .prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'stray_left_over'")
+      .get() as { n: number };
+    tables.close();
+    assert.equal(strayLeft.n, 0, 'the tenant was wiped before the test run loaded it');
+    assert.equal(await states[0], 'in-migration', 'the tenant is in-migration while the run copies');
+    assert.equal((await getTenant(cp, 'live')).state, 'offline-maintenance');
+
+    // After a test run, the next run offers the recovery that overwrites it.
+    const next = await chooseRunKind(cp, await getMigration(cp, id));
+    assert.equal(next.kind, 'incremental');
+    assert.deepEqual(
+      next.alternatives.map((a) => a.kind),
+      ['recovery-missing-files', 'recovery-overwrite-test'],
+    );
+
+    states.length = 0;
+    const full = await startMigrationRun({ cp, migrationId: id, kind: 'full', ...watching });
+    assert.ok(['succeeded', 'succeeded-with-warnings'].includes(full.status), full.status);
+    assert.equal(await states[0], 'in-migration');
+    assert.equal(await crmFreeze.isFrozen(installation), true, 'a live run freezes the source');
+    const config = readFileSync(installation.serviceConfig, 'utf8');
+    assert.match(config, /Frozen\s*=\s*true/);
+    assert.match(config, /LoginMode\s*=\s*no-login/);
   });
 
   it('uploads the documents, lists the missing ones, and a recovery uploads only those found since', async () => {

@@ -188,7 +188,8 @@ export function registerWorkerCommand(program: Command, global: () => GlobalOpti
       });
       // Scheduled runs start in this worker too (each occurrence once across servers and workers).
       const cp = { store, profiles: registryProfiles };
-      const launcher = new RunLauncher(store, new RunEventBus(), cp);
+      // Through the queue, like the server's: a scheduled run survives the death of this worker.
+      const launcher = new RunLauncher(store, new RunEventBus(), cp, { queue });
       const scheduler = flags.scheduler ? startScheduler(cp, launcher, g) : null;
       try {
         await worker.start(flags.concurrency);
