@@ -1,6 +1,7 @@
 // A check's fix over real HTTP: crm's SentryAddonNames preferences planted in a generated `small`
 // installation are deleted from the source by POST …/checks/:checkId/fix, the check passes again,
-// a second fix changes nothing; an unknown check is 404, a check without a fix 400.
+// a second fix changes nothing; an unknown check is 404, a check without a fix 400. Before that, a
+// run is refused while blocking checks fail (409 FERRY_CHECKS_BLOCKING), a diagnostic run is not.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { registryProfiles } from '../../src/cli/control-plane-session.ts';
 import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
 import { sentryPreferenceIds } from '../../src/profiles/crm/planted-problems.ts';
 import type { ControlPlane } from '../../src/services/control-plane.ts';
+import { setPlan, signPlan } from '../../src/services/migrations.ts';
 import { createOperatorToken, verifyOperatorToken } from '../../src/services/tokens.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { tempDir } from '../support/servers.ts';
@@ -68,6 +70,32 @@ describe('HTTP API: check fixes', () => {
     count: number;
     fixAvailable: boolean;
   }
+
+  it('refuses a run with 409 FERRY_CHECKS_BLOCKING naming the blocking checks; a diagnostic run is accepted', async () => {
+    await setPlan(cp, m, [
+      { activity: 'first migration', owner: 'migrator', estimate: '1h', deadline: '2027-01-31' },
+    ]);
+    await signPlan(cp, m, 'vendor', 'Vera Vendor');
+    await signPlan(cp, m, 'customer', 'Carl Customer');
+    const refused = await post<{ code: string; message: string }>(`/api/v1/migrations/${m}/runs`, {
+      kind: 'test',
+    });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.code, 'FERRY_CHECKS_BLOCKING');
+    assert.match(refused.body.message, /crm\.[a-z-]+/, 'the blocking checks are named');
+    const blocking = (
+      await post<{ results: Result[] }>(`/api/v1/migrations/${m}/checks`)
+    ).body.results.filter((r) => r.outcome === 'blocking');
+    for (const check of blocking) assert.ok(refused.body.message.includes(check.id), `${check.id} is named`);
+    const diagnostic = await post<{ runId: string }>(`/api/v1/migrations/${m}/runs`, { kind: 'diagnostic' });
+    assert.equal(diagnostic.status, 202, JSON.stringify(diagnostic.body));
+    // Let it finish before the next test changes the source.
+    for (let i = 0; i < 200; i++) {
+      const run = (await cp.store.getRun(diagnostic.body.runId))!;
+      if (!['queued', 'running'].includes(run.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
 
   it('deletes the SentryAddonNames preferences from the source, and the check passes again', async () => {
     const checks = await post<{ results: Result[] }>(`/api/v1/migrations/${m}/checks`, {
