@@ -18,6 +18,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerCheckRoutes } from './routes/checks.ts';
 import { registerCompanyInitializationRoutes } from './routes/company-initializations.ts';
 import { registerDataQualityRoutes } from './routes/data-quality.ts';
+import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerMigrationPlanRoutes } from './routes/migration-plan.ts';
 import { registerMigrationSettingsRoutes } from './routes/migration-settings.ts';
 import { registerMigrationRoutes } from './routes/migrations.ts';
@@ -96,6 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
   registerMigrationSettingsRoutes(app, { controlPlane: deps.controlPlane });
   registerCheckRoutes(app, { controlPlane: deps.controlPlane });
   registerDataQualityRoutes(app, { controlPlane: deps.controlPlane });
+  registerDocumentRoutes(app, { controlPlane: deps.controlPlane });
   registerTableMappingRoutes(app, { controlPlane: deps.controlPlane });
   registerTenantRoutes(app, { controlPlane: deps.controlPlane });
   registerTokenRoutes(app, { controlPlane: deps.controlPlane });

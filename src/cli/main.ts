@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCheckCommands } from './commands/check.ts';
 import { registerDemoCommands } from './commands/demo.ts';
+import { registerDocumentsCommand } from './commands/documents.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerMigrationCommands } from './commands/migration.ts';
 import { registerRunCommand, registerTrackChangesCommand } from './commands/run.ts';
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   registerTokenCommands(program, global);
   registerTenantCommands(program, global);
   registerUsersCommands(program, global);
+  registerDocumentsCommand(program, global);
   registerDataQualityCommands(program, global);
   registerServeCommand(program, global);
   registerRunCommand(program, global);

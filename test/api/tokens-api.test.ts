@@ -39,6 +39,8 @@ const controlPlaneRoutes: [string, string][] = [
   ['post', '/api/v1/migrations/{migrationId}/runtime-key/reset'],
   ['get', '/api/v1/migrations/{migrationId}/update-check'],
   ['post', '/api/v1/migrations/{migrationId}/checks'],
+  ['get', '/api/v1/migrations/{migrationId}/documents/manifest'],
+  ['get', '/api/v1/runs/{runId}/documents'],
   ['get', '/api/v1/tenants'],
   ['get', '/api/v1/tenants/{tenantId}'],
   ['post', '/api/v1/tokens'],
