@@ -12,6 +12,7 @@ import { Store } from '../store/open-store.ts';
 import type { InProcessQueue } from '../queue/in-process-queue.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import { startInProcessCompanyInitializer } from '../services/company-initialization.ts';
+import { verifyRuntimeKey } from '../services/runtime-keys.ts';
 import { installBearerAuth, type OperatorTokenVerifier } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerRunRoutes } from './routes/runs.ts';
@@ -89,7 +90,8 @@ export async function buildServer(deps: ServerDeps): Promise<FerryServer> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
   installErrorHandler(app);
-  installBearerAuth(app, deps.tokens);
+  // Runtime keys authenticate on-premises agents for their migration's agent endpoints only (auth.ts).
+  installBearerAuth(app, deps.tokens, { verify: (key) => verifyRuntimeKey(deps.controlPlane, key) });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerRunRoutes(app, { store: deps.store, launcher, bus, controlPlane: deps.controlPlane });
   registerMigrationRoutes(app, { controlPlane: deps.controlPlane });

@@ -140,6 +140,11 @@ export const errorCatalogue = {
     user: true,
     hint: 'Create a token with `ferry token create --name NAME` and send it as `Authorization: Bearer TOKEN`.',
   },
+  FERRY_FORBIDDEN: {
+    status: 403,
+    user: true,
+    hint: 'A runtime key lets an agent reach only its own migration’s agent endpoints (heartbeat, update check, the migration’s status); use an operator token (`ferry token create`) for everything else.',
+  },
   FERRY_SERVER_UNREACHABLE: {
     status: 502,
     user: true,

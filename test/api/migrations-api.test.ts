@@ -379,6 +379,40 @@ describe('HTTP API: migrations', () => {
     assert.equal(await verifyRuntimeKey(cp, key.key), null, 'the old key is refused at once');
     assert.equal(await verifyRuntimeKey(cp, reset.key), id);
 
+    // Over HTTP the runtime key is the agent's credential: its own migration's agent endpoints only.
+    const asAgent = async (secret: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${secret}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as { code?: string; updateAvailable?: boolean } };
+    };
+    const beat = await asAgent(reset.key, 'POST', `/api/v1/migrations/${id}/agent/heartbeat`, {
+      agentId: 'onprem-1',
+      version: '0.0.1',
+    });
+    assert.equal(beat.status, 200, JSON.stringify(beat.body));
+    assert.equal(beat.body.updateAvailable, true, 'an old agent is told to update');
+    assert.equal((await asAgent(reset.key, 'GET', `/api/v1/migrations/${id}`)).status, 200);
+    const elsewhere = await asAgent(reset.key, 'GET', '/api/v1/migrations');
+    assert.equal(elsewhere.status, 403);
+    assert.equal(elsewhere.body.code, 'FERRY_FORBIDDEN');
+    assert.equal((await asAgent(reset.key, 'POST', `/api/v1/migrations/${id}/pause`)).status, 403);
+    const replaced = await asAgent(key.key, 'POST', `/api/v1/migrations/${id}/agent/heartbeat`, {
+      agentId: 'onprem-1',
+      version: '0.0.1',
+    });
+    assert.equal(replaced.status, 401, 'the replaced key is refused over HTTP at once');
+    assert.equal(replaced.body.code, 'FERRY_UNAUTHORIZED');
+    const badBeat = await call<ErrorBody>('POST', `/api/v1/migrations/${id}/agent/heartbeat`, {
+      agentId: '',
+    });
+    assert.equal(badBeat.status, 400);
+
     const old = await ok<{ updateAvailable: boolean; controlPlaneVersion: string }>(
       200,
       'GET',

@@ -38,6 +38,7 @@ const controlPlaneRoutes: [string, string][] = [
   ['get', '/api/v1/migrations/{migrationId}/runtime-key'],
   ['post', '/api/v1/migrations/{migrationId}/runtime-key/reset'],
   ['get', '/api/v1/migrations/{migrationId}/update-check'],
+  ['post', '/api/v1/migrations/{migrationId}/agent/heartbeat'],
   ['post', '/api/v1/migrations/{migrationId}/checks'],
   ['get', '/api/v1/migrations/{migrationId}/documents/manifest'],
   ['get', '/api/v1/runs/{runId}/documents'],

@@ -1,5 +1,6 @@
-// /api/v1/migrations/:migrationId/{companies,schedule,runtime-key,update-check}: what a run takes,
-// when runs happen, the on-premises agent's secret, and whether a worker is up to date.
+// /api/v1/migrations/:migrationId/{companies,schedule,runtime-key,update-check,agent/heartbeat}:
+// what a run takes, when runs happen, the on-premises agent's secret, whether a worker is up to
+// date, and the agent reporting in with that secret.
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { getRuntimeKey, resetRuntimeKey, type RuntimeKeyResult } from '../../ser
 import { clearSchedule, getSchedule, setSchedule } from '../../services/schedules.ts';
 import { checkFleetForUpdate } from '../../services/process-heartbeats.ts';
 import { getMigration } from '../../services/migrations.ts';
+import { ProcessHeartbeatRepository } from '../../store/process-heartbeat-repository.ts';
 import { errorResponses, jsonSchema } from '../schema.ts';
 import type { ControlPlaneRoutesDeps } from './migrations.ts';
 import { migrationParams, scheduleRecord, type MigrationParams } from './migration-schemas.ts';
@@ -73,6 +75,14 @@ const updateCheck = z.object({
       }),
     )
     .describe('the `ferry worker` processes seen in the last minute, each checked the same way'),
+});
+
+const heartbeatBody = z.object({
+  agentId: z.string().min(1).max(200).describe("the agent's name, unique per machine (e.g. its host name)"),
+  version: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+/)
+    .describe("the agent's Ferry version, MAJOR.MINOR.PATCH"),
 });
 
 function keyAnswer(result: RuntimeKeyResult): z.infer<typeof runtimeKey> {
@@ -208,6 +218,31 @@ export function registerMigrationSettingsRoutes(app: FastifyInstance, deps: Cont
     async (request) => {
       await getMigration(cp, (request.params as MigrationParams).migrationId);
       return checkFleetForUpdate(cp.store, (request.query as z.infer<typeof updateQuery>).workerVersion);
+    },
+  );
+
+  app.post(
+    '/api/v1/migrations/:migrationId/agent/heartbeat',
+    {
+      schema: {
+        tags: ['runtime key'],
+        summary: "An on-premises agent reports in (with the migration's runtime key or an operator token)",
+        description:
+          "Records the agent as live for this migration (role `agent`; seen by check for update) and answers the update check for the agent's version. The runtime key authenticates only this migration's agent endpoints; a key replaced by `runtime-key/reset` is refused with 401 at once.",
+        params,
+        body: jsonSchema(heartbeatBody),
+        response: { 200: jsonSchema(updateCheck), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { migrationId } = request.params as MigrationParams;
+      const body = request.body as z.infer<typeof heartbeatBody>;
+      await getMigration(cp, migrationId);
+      await new ProcessHeartbeatRepository(cp.store.kysely).beat(
+        { id: `agent-${migrationId}-${body.agentId}`, role: 'agent', version: body.version, migrationId },
+        new Date().toISOString(),
+      );
+      return checkFleetForUpdate(cp.store, body.version);
     },
   );
 }

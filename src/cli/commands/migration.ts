@@ -335,7 +335,8 @@ export function registerMigrationCommands(program: Command, global: () => Global
     .summary('get or reset the runtime key the on-premises agent uses (shown once)')
     .description(
       'The key is stored hashed, so it is shown only when it is created: the first time, or with --reset.\n' +
-        'After --reset the old key is refused at once.',
+        'After --reset the old key is refused at once. The agent sends it as `Authorization: Bearer KEY`\n' +
+        'and may call only this migration’s agent endpoints (heartbeat, update check, its status).',
     )
     .argument('<migration>', 'migration id')
     .option('--reset', 'issue a new key; the old one stops working immediately', false)
