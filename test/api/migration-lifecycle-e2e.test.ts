@@ -148,6 +148,11 @@ describe('a migration through every phase over the HTTP API', { skip }, () => {
       const mariadb = await mysql.createConnection({ uri: source.url });
       await mariadb.query("UPDATE persons SET first_name = 'Renamed' WHERE id IN (2, 3)");
       await mariadb.query(
+        `INSERT INTO persons (id, company_id, first_name, last_name, email, phone, birth_date, score, is_active, updated_at)
+         SELECT id + 1000000, company_id, 'Inserted', last_name, email, phone, birth_date, score, is_active, updated_at
+           FROM persons WHERE id = 4`,
+      );
+      await mariadb.query(
         'DELETE FROM user_preferences WHERE id = (SELECT min(id) FROM (SELECT id FROM user_preferences) p)',
       );
       await mariadb.end();
@@ -165,6 +170,13 @@ describe('a migration through every phase over the HTTP API', { skip }, () => {
       });
       const differing = check.filter((t) => t.status === 'failed');
       assert.deepEqual(differing, [], 'after the incremental run the tenant equals the source');
+      const inTenant = new pg.Client({ connectionString: tenantDb.url });
+      await inTenant.connect();
+      const inserted = await inTenant.query(
+        "SELECT count(*)::int AS n FROM tenant_acme.persons WHERE first_name = 'Inserted'",
+      );
+      await inTenant.end();
+      assert.equal(inserted.rows[0].n, 1, 'the row inserted on the source reached the tenant');
 
       // A final run before approval is refused.
       await api('POST', `/migrations/${id}/runs`, { kind: 'final' }, [409]);
