@@ -103,12 +103,18 @@ export interface BlobStore {
     expected: { size: number; sha256: string },
     options?: VerifyOptions,
   ): Promise<VerifyResult>;
-  /** Release connections. */
+  /**
+   * The size of the blob under `key`, or null when there is none — for stores where looking one
+   * key up is cheaper than a listing (a local folder: one stat, where a listing walks every
+   * folder). Stores without it (S3) are listed once by the uploader instead.
+   */
+  sizeOf?(key: string): number | null;
   /**
    * Make every blob put so far durable (filesystem: fsync them as a batch). Absent when a put is
    * durable once it returns (S3). The uploader calls it before recording a batch of outcomes.
    */
   sync?(): Promise<void>;
+  /** Release connections. */
   close(): Promise<void>;
 }
 

@@ -313,6 +313,12 @@ export class FilesystemBlobStore implements BlobStore {
     return { key, size: info.size, sha256: entry.sha256, metadata: entry.metadata };
   }
 
+  sizeOf(key: string): number | null {
+    assertBlobKey(key);
+    const info = statSync(this.pathOf(key), { throwIfNoEntry: false });
+    return info?.isFile() === true ? info.size : null;
+  }
+
   async delete(key: string): Promise<void> {
     assertBlobKey(key);
     try {

@@ -178,11 +178,15 @@ export async function uploadDocuments(options: UploadDocumentsOptions): Promise<
       ? new Map<string, DocumentOutcomeRecord>()
       : await outcomes.outcomes(options.previousSessionId);
 
-  // What the store already holds: one listing instead of a request per document.
+  // What the store already holds. A local folder answers per key (one stat: an archive of 20,000
+  // documents has 40,000 folders, and walking them all cost a recovery 0.4–0.6 s); other stores
+  // are listed once, in large pages, instead of a request per document.
   const stored = new Map<string, number>();
-  // Large pages: the filesystem store walks its folders again for every page, which made the
-  // listing of 20,000 blobs cost more than the recovery that needed it (1.8 s in pages of 1,000).
-  for await (const item of listAll(store, '', { signal, limit: 50_000 })) stored.set(item.key, item.size);
+  const sizeOf = store.sizeOf?.bind(store);
+  if (sizeOf === undefined)
+    for await (const item of listAll(store, '', { signal, limit: 50_000 })) stored.set(item.key, item.size);
+  const storedSizeOf = (key: string): number | undefined =>
+    sizeOf === undefined ? stored.get(key) : (sizeOf(key) ?? undefined);
 
   // Outcomes are recorded in batches, each after its blobs were made durable (store.sync). Uploads
   // go on while a batch is synced: only a backlog of more than two batches makes them wait, so a
@@ -268,7 +272,7 @@ export async function uploadDocuments(options: UploadDocumentsOptions): Promise<
       return done();
     }
     const { size, mtimeMs } = info;
-    const storedSize = stored.get(key);
+    const storedSize = storedSizeOf(key);
     // Finished earlier in this session (before a kill) and not touched since.
     if (trusted(mine, key, size, mtimeMs) && storedSize === size) return done();
     const base = { documentId: document.id, path: key, size, mtimeMs, error: null };
