@@ -176,7 +176,6 @@ export class RunSupervisor {
   private pollTimer: NodeJS.Timeout | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private pending: Promise<void> = Promise.resolve();
-  private seq = 0;
   private rowsDone = 0;
   private bytesDone = 0;
   private last = { at: Date.now(), rows: 0, bytes: 0 };
@@ -195,10 +194,6 @@ export class RunSupervisor {
     if (this.repo === null || this.runId !== null) return;
     this.runId = runId;
     const repo = this.repo;
-    this.pending = repo.lastThroughputSeq(runId).then(
-      (seq) => void (this.seq = seq),
-      () => undefined,
-    );
     this.pollTimer = setInterval(() => void this.poll(repo, runId), this.options.pollMs ?? 500);
     this.sampleTimer = setInterval(() => this.queueSample(), this.options.sampleMs ?? 2000);
   }
@@ -257,8 +252,9 @@ export class RunSupervisor {
     };
     this.last = { at: now, rows: this.rowsDone, bytes: this.bytesDone };
     this.pending = this.pending.then(async () => {
-      this.seq += 1;
-      await repo.addThroughputSample(runId, { seq: this.seq, ...sample }).catch(() => undefined);
+      // A sample that cannot be stored (the store unreachable for a moment) is skipped: the next
+      // one carries the cumulative counts.
+      await repo.addThroughputSample(runId, sample).catch(() => undefined);
     });
   }
 }

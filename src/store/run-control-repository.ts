@@ -2,7 +2,7 @@
 // samples, and the compare-and-set status updates that let several processes act on one run
 // without both winning. (The scheduler's claims are in schedule-repository.ts.)
 
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StoreDatabase } from './database.ts';
 
 export type RunRequest = 'pause' | 'cancel';
@@ -72,28 +72,23 @@ export class RunControlRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  async lastThroughputSeq(runId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('run_throughput')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('run_id', '=', runId)
-      .executeTakeFirst();
-    return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
-  }
-
-  async addThroughputSample(runId: string, sample: ThroughputSample): Promise<void> {
-    await this.db
-      .insertInto('run_throughput')
-      .values({
-        run_id: runId,
-        seq: sample.seq,
-        at: sample.at,
-        rows_done: sample.rowsDone,
-        bytes_done: sample.bytesDone,
-        rows_per_second: sample.rowsPerSecond,
-        bytes_per_second: sample.bytesPerSecond,
-      })
-      .execute();
+  /**
+   * Appends a sample with the next `seq` of the run, numbered in the same statement: two
+   * executions of one run that overlap for a moment (a pause's last sample still being written
+   * when the resume starts) cannot both take the same number. Retried once on a clash.
+   */
+  async addThroughputSample(runId: string, sample: Omit<ThroughputSample, 'seq'>): Promise<void> {
+    const insert = () =>
+      sql`INSERT INTO "run_throughput" ("run_id", "seq", "at", "rows_done", "bytes_done", "rows_per_second", "bytes_per_second")
+          SELECT CAST(${runId} AS TEXT), COALESCE(MAX("seq"), 0) + 1, CAST(${sample.at} AS TEXT),
+                 CAST(${sample.rowsDone} AS BIGINT), CAST(${sample.bytesDone} AS BIGINT),
+                 CAST(${sample.rowsPerSecond} AS DOUBLE PRECISION), CAST(${sample.bytesPerSecond} AS DOUBLE PRECISION)
+            FROM "run_throughput" WHERE "run_id" = ${runId}`.execute(this.db);
+    try {
+      await insert();
+    } catch {
+      await insert();
+    }
   }
 
   async listThroughput(runId: string): Promise<ThroughputSample[]> {
