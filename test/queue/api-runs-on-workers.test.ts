@@ -7,9 +7,7 @@
 // and a retry with the same Idempotency-Key answers the same run with created=false.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
@@ -17,70 +15,10 @@ import pg from 'pg';
 import { serverSentEvents } from '../../src/cli/remote/run-follower.ts';
 import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
 import { verifyDatabases } from '../../src/services/verify-databases.ts';
+import { ferry, startFerry, waitFor, type FerryProcess, type Line } from '../support/ferry-process.ts';
 import { freshDatabase, skipUnless, tempDir, type TestDatabase } from '../support/servers.ts';
 
 const skip = await skipUnless('mysql', 'postgres');
-
-type Line = Record<string, unknown> & { type: string };
-
-interface FerryProcess {
-  name: string;
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  lines: Line[];
-  stderr: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** A long-lived `ferry` process whose --json lines are collected as they come. */
-function startFerry(name: string, args: string[]): FerryProcess {
-  const child = spawn(process.execPath, ['bin/ferry.js', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FERRY_STORE: '', FERRY_SERVER: '', FERRY_TOKEN: '', FERRY_HOME: '' },
-  });
-  const proc: FerryProcess = {
-    name,
-    child,
-    lines: [],
-    stderr: '',
-    exit: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal }))),
-  };
-  let buffer = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (text.trim() !== '') proc.lines.push(JSON.parse(text) as Line);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (proc.stderr += d.toString()));
-  return proc;
-}
-
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FERRY_STORE: '', FERRY_SERVER: '', FERRY_TOKEN: '', FERRY_HOME: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | null): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined && found !== null && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('runs started over the API with the PostgreSQL store', { skip }, () => {
   const dir = tempDir('api-workers');
@@ -342,8 +280,15 @@ describe('runs started over the API with the PostgreSQL store', { skip }, () => 
       assert.equal(started.status, 202, JSON.stringify(started.body));
       const runId = started.body.runId;
       let pause: Promise<{ status: number }> | null = null;
+      // Asked as soon as the stream shows the run executing (a step, a snapshot while running, or
+      // progress): waiting for progress alone, which comes only with the poll after a chunk, raced
+      // the end of this short run; a queued run cannot be paused yet.
       const first = await follow(runId, (event) => {
-        if (event.type === 'progress' && pause === null) pause = api('POST', `/runs/${runId}/pause`);
+        const executing =
+          event.type === 'progress' ||
+          event.type === 'step' ||
+          (event.type === 'snapshot' && event.status === 'running');
+        if (executing && pause === null) pause = api('POST', `/runs/${runId}/pause`);
       });
       assert.equal((await pause!)?.status, 202);
       const paused = first.at(-1)!;

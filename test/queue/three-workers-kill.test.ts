@@ -6,88 +6,31 @@
 // the run). The two survivors then stop gracefully on SIGTERM and exit 0.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.ts';
+import { ferry, startFerry, waitFor, type FerryProcess, type Line } from '../support/ferry-process.ts';
 import { freshDatabase, skipUnless, tempDir, type TestDatabase } from '../support/servers.ts';
 
 const skip = await skipUnless('mysql', 'postgres');
 
-type Line = Record<string, unknown> & { type: string };
-
-interface WorkerProcess {
-  id: string;
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  lines: Line[];
-  stderr: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(id: string, storeUrl: string, home: string): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/ferry.js',
-      '--store',
-      storeUrl,
-      '--home',
-      home,
-      '--json',
-      '--verbose',
-      'worker',
-      '--worker-id',
-      id,
-      '--lease-seconds',
-      '3',
-      '--poll-seconds',
-      '0.5',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const worker: WorkerProcess = {
+function startWorker(id: string, storeUrl: string, home: string): FerryProcess {
+  return startFerry(id, [
+    '--store',
+    storeUrl,
+    '--home',
+    home,
+    '--json',
+    '--verbose',
+    'worker',
+    '--worker-id',
     id,
-    child,
-    lines: [],
-    stderr: '',
-    exit: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal }))),
-  };
-  let buffer = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (text.trim() !== '') worker.lines.push(JSON.parse(text) as Line);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (worker.stderr += d.toString()));
-  return worker;
-}
-
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | null): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined && found !== null && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
+    '--lease-seconds',
+    '3',
+    '--poll-seconds',
+    '0.5',
+  ]);
 }
 
 const chunkKey = (l: Line) => `${String(l.table)}#${String(l.chunk)}`;
@@ -97,7 +40,7 @@ describe('three workers, one SIGKILL', { skip }, () => {
   let storeDb: TestDatabase;
   let target: TestDatabase;
   const home = tempDir('three-workers');
-  const workers: WorkerProcess[] = [];
+  const workers: FerryProcess[] = [];
   let failed = false;
 
   before(async () => {
@@ -129,7 +72,7 @@ describe('three workers, one SIGKILL', { skip }, () => {
     await Promise.all(workers.map((w) => w.exit));
     if (failed)
       for (const w of workers)
-        console.error(`--- worker ${w.id} stderr:\n${w.stderr}\n--- last lines:`, w.lines.slice(-5));
+        console.error(`--- worker ${w.name} stderr:\n${w.stderr}\n--- last lines:`, w.lines.slice(-5));
     await Promise.all([source?.drop(failed), storeDb?.drop(failed), target?.drop(failed)]);
     home.remove();
   });
@@ -185,7 +128,7 @@ describe('three workers, one SIGKILL', { skip }, () => {
       try {
         const run = await store.getRun(runId);
         assert.equal(run?.status, 'running');
-        assert.equal(run?.lease?.owner, victim.id, 'the dead worker still holds the lease');
+        assert.equal(run?.lease?.owner, victim.name, 'the dead worker still holds the lease');
         before = new Map(
           (await store.listChunks(runId))
             .filter((c) => c.status === 'copied')
@@ -270,7 +213,7 @@ describe('three workers, one SIGKILL', { skip }, () => {
       for (const w of survivors)
         assert.ok(
           w.lines.some((l) => l.type === 'worker-stopped'),
-          w.id,
+          w.name,
         );
     } catch (error) {
       failed = true;
