@@ -9,6 +9,7 @@ import type { RunEventListener } from '../engine/events.ts';
 import { executeRun, type RunOutcome } from '../engine/execute-run.ts';
 import { planMigration, type MigrationPlan } from '../engine/plan.ts';
 import type { RunOptions, RunRecord, RunStore } from '../engine/run-store.ts';
+import { markRunFailed } from '../engine/run-failures.ts';
 import { superviseExecution } from './run-control.ts';
 import type { RunLease } from './run-lease.ts';
 
@@ -114,40 +115,14 @@ export async function createCopyRun(input: CreateCopyRunInput): Promise<RunRecor
 
 export async function startCopyRun(input: StartCopyRunInput): Promise<RunOutcome> {
   const run = await createCopyRun(input);
-  const sourceUrl = parseConnectionUrl(run.sourceUrl);
-  const targetUrl = parseConnectionUrl(run.targetUrl);
   try {
     await input.onRunCreated?.(run);
   } catch (error) {
-    await input.store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: {
-        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
-      },
-    });
+    await markRunFailed(input.store, run.id, error);
     throw error;
   }
   assertRunTransition(run.id, run.status, 'running');
-  // Supervised: under a lease, logged, a pause or cancel asked from any process reaches it.
-  return superviseExecution(
-    input.store,
-    run.id,
-    input.signal,
-    input.onEvent,
-    (signal, onEvent) =>
-      executeRun({
-        store: input.store,
-        run,
-        openSource: () => openSource(sourceUrl),
-        openTarget: () => openTarget(targetUrl),
-        onEvent,
-        signal,
-        resumed: false,
-      }),
-    input.lease === undefined ? {} : { lease: input.lease },
-  );
+  return executeCopyRun(input.store, run, input);
 }
 
 export interface ResumeCopyRunInput {
@@ -167,25 +142,36 @@ export async function resumeCopyRun(input: ResumeCopyRunInput): Promise<RunOutco
     throw new FerryError('FERRY_RUN_NOT_RESUMABLE', `run ${run.id} already finished (${run.status})`);
   }
   if (run.status !== 'running') assertRunTransition(run.id, run.status, 'running');
+  return executeCopyRun(input.store, run, input);
+}
+
+/**
+ * Executes a copy run — for the first time when it is `queued` (started here, or taken from the
+ * queue by a worker), else from its checkpoint — supervised: under a lease, logged (a resumed
+ * run's log goes on in the same file), and reached by a pause or cancel asked from any process.
+ */
+function executeCopyRun(
+  store: RunStore,
+  run: RunRecord,
+  how: { onEvent: RunEventListener; signal: AbortSignal; lease?: RunLease | undefined },
+): Promise<RunOutcome> {
   const sourceUrl = parseConnectionUrl(run.sourceUrl);
   const targetUrl = parseConnectionUrl(run.targetUrl);
-  // The log of a resumed run goes on in the same file (superviseExecution opens it).
   return superviseExecution(
-    input.store,
+    store,
     run.id,
-    input.signal,
-    input.onEvent,
+    how.signal,
+    how.onEvent,
     (signal, onEvent) =>
       executeRun({
-        store: input.store,
+        store,
         run,
         openSource: () => openSource(sourceUrl),
         openTarget: () => openTarget(targetUrl),
         onEvent,
         signal,
-        // A queued run a worker takes from the queue starts here for the first time.
         resumed: run.status !== 'queued',
       }),
-    input.lease === undefined ? {} : { lease: input.lease },
+    how.lease === undefined ? {} : { lease: how.lease },
   );
 }

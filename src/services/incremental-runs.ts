@@ -19,6 +19,7 @@ import type { RunOutcome } from '../engine/execute-run.ts';
 import { executeIncrementalRun } from '../engine/incremental/execute-incremental.ts';
 import type { IncrementalMethod, IncrementalRunRecord } from '../engine/incremental/incremental-store.ts';
 import type { RunOptions, RunRecord } from '../engine/run-store.ts';
+import { markRunFailed } from '../engine/run-failures.ts';
 import { IncrementalRepository } from '../store/incremental-repository.ts';
 import type { Store } from '../store/open-store.ts';
 import { superviseExecution } from './run-control.ts';
@@ -138,14 +139,7 @@ export async function startIncrementalRun(input: StartIncrementalRunInput): Prom
   try {
     await input.onRunCreated?.(run);
   } catch (error) {
-    await store.updateRun(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      error: {
-        code: error instanceof FerryError ? error.code : 'FERRY_INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
-      },
-    });
+    await markRunFailed(store, run.id, error);
     throw error;
   }
   assertRunTransition(run.id, run.status, 'running');

@@ -28,12 +28,12 @@ import { isFinished } from '../domain/run-status.ts';
 import type { RunEventListener } from '../engine/events.ts';
 import type { RunOutcome } from '../engine/execute-run.ts';
 import type { RunRecord } from '../engine/run-store.ts';
+import { markRunFailed } from '../engine/run-failures.ts';
 import type { UploadReport } from '../storage/upload-documents.ts';
 import { assertNoBlockingChecks, runChecks } from './checks.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { createCopyRun, defaultRunOptions, newRunId, resumeCopyRun } from './copy-runs.ts';
 import { applyDataUpgrade, dataUpgradeHook } from './data-upgrade.ts';
-import { uploadMigrationDocuments } from './document-uploads.ts';
 import {
   createIncrementalRun,
   readChangeLogPosition,
@@ -51,6 +51,7 @@ import {
   dropDiagnosticScratch,
   lastLoad,
   prepareMigrationRun,
+  uploadPreparedDocuments,
   type PreparedRun,
 } from './run-preparation.ts';
 import { assertMappingsUnchangedSince } from './table-mappings.ts';
@@ -95,6 +96,8 @@ export interface CreatedMigrationRun {
   kind: RunKind;
   /** How the kind was chosen; null when it was asked for. */
   choice: RunKindChoice | null;
+  /** What was read from the installation to create it (an execution in this process reuses it). */
+  prepared: PreparedRun;
 }
 
 /** Creates the run (`queued`) and claims the migration for it; nothing is copied yet. */
@@ -133,10 +136,10 @@ export async function createMigrationRun(input: CreateMigrationRunInput): Promis
   try {
     await gate.runStarted(migration.id, run.id, kind, prepared.license);
   } catch (error) {
-    await markFailed(cp, run.id, error);
+    await markRunFailed(cp.store, run.id, error);
     throw error;
   }
-  return { run, kind, choice };
+  return { run, kind, choice, prepared };
 }
 
 async function recordRun(
@@ -217,9 +220,9 @@ async function recordRun(
 
 /** Creates the run and executes it in this process (the CLI, an embedded server). */
 export async function startMigrationRun(input: MigrationRunInput): Promise<MigrationRunOutcome> {
-  const { run } = await createMigrationRun(input);
+  const { run, prepared } = await createMigrationRun(input);
   input.onRunCreated?.(run.id);
-  return executeMigrationRun(input.cp, run.id, { onEvent: input.onEvent, signal: input.signal });
+  return executeMigrationRun(input.cp, run.id, { onEvent: input.onEvent, signal: input.signal, prepared });
 }
 
 export interface ExecuteMigrationRunOptions {
@@ -227,6 +230,11 @@ export interface ExecuteMigrationRunOptions {
   signal: AbortSignal;
   /** The run's lease when the caller holds it (a worker); otherwise it is claimed here, or refused. */
   lease?: RunLease;
+  /**
+   * What `createMigrationRun` read from the installation a moment ago in this process: the source
+   * is not introspected (tables, license, companies) a second time. Other executions read it anew.
+   */
+  prepared?: PreparedRun;
 }
 
 /**
@@ -271,7 +279,11 @@ async function executeLeased(
 ): Promise<MigrationRunOutcome> {
   const migrationId = run.migrationId!;
   const firstExecution = run.status === 'queued';
-  const prepared = await prepareMigrationRun(cp, migrationId);
+  const prepared =
+    options.prepared === undefined
+      ? await prepareMigrationRun(cp, migrationId)
+      : // The gate bound the session and claimed the migration since: only that is read again.
+        { ...options.prepared, migration: await getMigration(cp, migrationId) };
   const gate = createRunGate(cp);
   try {
     // The license first: a changed one refuses every start and every resume, finished run or not.
@@ -407,16 +419,7 @@ async function uploadDocumentsOnly(
     tables: [],
   });
   onEvent({ type: 'step', runId: run.id, step: 'documents', detail: 'missing and changed documents only' });
-  const documents = await uploadMigrationDocuments({
-    cp,
-    migrationId: prepared.migration.id,
-    runId: run.id,
-    installation: prepared.installation,
-    profile: prepared.profile,
-    tenant: prepared.tenant,
-    mode: 'missing-files',
-    signal,
-  });
+  const documents = await uploadPreparedDocuments(cp, prepared, run.id, 'missing-files', signal);
   onDocuments(documents);
   const status =
     documents !== null && documents.failed.length > 0
@@ -436,17 +439,6 @@ async function uploadDocumentsOnly(
   return { runId: run.id, status, tables: [], durationMs };
 }
 
-async function markFailed(cp: ControlPlane, runId: string, error: unknown): Promise<void> {
-  await cp.store.updateRun(runId, {
-    status: 'failed',
-    finishedAt: new Date().toISOString(),
-    error: {
-      code: isFerryError(error) ? error.code : 'FERRY_INTERNAL',
-      message: error instanceof Error ? error.message : String(error),
-    },
-  });
-}
-
 /**
  * After an error: the run records it (unless its executor already ended it, or — `evenIfEnded` — a
  * post-load step failed after the engine ended it), and the migration is released if this run
@@ -463,7 +455,7 @@ async function endFailed(
   if (isFerryError(error, 'FERRY_RUN_LEASED')) return;
   const run = await cp.store.getRun(runId);
   if (run !== null && (how.evenIfEnded === true || run.status === 'queued' || run.status === 'running'))
-    await markFailed(cp, runId, error);
+    await markRunFailed(cp.store, runId, error);
   const migration = await getMigration(cp, migrationId);
   if (migration.activeRunId === runId)
     await createRunGate(cp)

@@ -18,11 +18,10 @@ import type { RunOutcome } from '../engine/execute-run.ts';
 import type { UploadReport } from '../storage/upload-documents.ts';
 import type { RunWarning } from '../store/run-repository.ts';
 import type { ControlPlane } from './control-plane.ts';
-import { uploadMigrationDocuments } from './document-uploads.ts';
 import { createRunGate, type RunEndOutcome } from './run-gate.ts';
 import { appendRunLog, runLogDir } from './run-log.ts';
 import type { PreparedRun } from './run-preparation.ts';
-import { uploadModeFor } from './run-preparation.ts';
+import { uploadModeFor, uploadPreparedDocuments } from './run-preparation.ts';
 import { reportInvalidTextOfDiagnostic, sanitizeAfterLoad } from './sanitize.ts';
 import { writeTenantUserRegistry } from './tenant-user-registry.ts';
 import { sendUserEmails } from './welcome-emails.ts';
@@ -62,16 +61,7 @@ export async function finishMigrationRun(input: PostLoadInput): Promise<Migratio
   if (outcome.status === 'paused') return { ...outcome, kind, documents: null, warnings: [] };
   const succeeded = outcome.status === 'succeeded' || outcome.status === 'succeeded-with-warnings';
   if (succeeded && loadsTenant.includes(kind)) {
-    documents = await uploadMigrationDocuments({
-      cp,
-      migrationId,
-      runId: outcome.runId,
-      installation: prepared.installation,
-      profile: prepared.profile,
-      tenant: prepared.tenant,
-      mode: uploadModeFor(kind),
-      signal: input.signal,
-    });
+    documents = await uploadPreparedDocuments(cp, prepared, outcome.runId, uploadModeFor(kind), input.signal);
     outcome = await withDocumentOutcome(cp, outcome, documents);
     await writeUserRegistry(cp, migrationId, prepared);
     // After a live load the users log in to the tenant: welcome them (a test run's tenant stays closed).

@@ -14,8 +14,10 @@ import type { RunKind } from '../domain/migration-rules.ts';
 import type { TableMappings } from '../domain/table-mappings.ts';
 import type { ApplicationProfile, License } from '../profiles/profile.ts';
 import type { UploadMode } from '../storage/document-outcomes.ts';
+import type { UploadReport } from '../storage/upload-documents.ts';
 import type { MigrationRecord, TenantRecord } from '../store/migration-repository.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { uploadMigrationDocuments } from './document-uploads.ts';
 import { readInstallation } from './installation-file.ts';
 import { getMigration } from './migrations.ts';
 import { successfulLoads } from './run-kind-choice.ts';
@@ -73,6 +75,26 @@ export async function prepareMigrationRun(cp: ControlPlane, migrationId: string)
   } finally {
     await source.close();
   }
+}
+
+/** Uploads the migration's documents for `runId` (its upload session) in `mode`. */
+export function uploadPreparedDocuments(
+  cp: ControlPlane,
+  prepared: PreparedRun,
+  runId: string,
+  mode: UploadMode,
+  signal: AbortSignal,
+): Promise<UploadReport | null> {
+  return uploadMigrationDocuments({
+    cp,
+    migrationId: prepared.migration.id,
+    runId,
+    installation: prepared.installation,
+    profile: prepared.profile,
+    tenant: prepared.tenant,
+    mode,
+    signal,
+  });
 }
 
 export function uploadModeFor(kind: RunKind): UploadMode {

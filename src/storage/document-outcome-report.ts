@@ -4,7 +4,12 @@
 
 import type { Kysely } from 'kysely';
 import type { StoreDatabase } from '../store/database.ts';
-import { documentOutcomes, type DocumentOutcome, type DocumentOutcomeRecord } from './document-outcomes.ts';
+import {
+  documentOutcomes,
+  outcomeRecordOf,
+  type DocumentOutcome,
+  type DocumentOutcomeRecord,
+} from './document-outcomes.ts';
 
 export interface OutcomeCount {
   files: number;
@@ -58,14 +63,5 @@ export async function listSessionOutcomes(
     query = query.where('outcome', 'in', [...options.outcomes]);
   }
   const rows = await query.orderBy('path').orderBy('document_id').limit(options.limit).execute();
-  return rows.map((row) => ({
-    documentId: row.document_id,
-    path: row.path,
-    outcome: row.outcome as DocumentOutcome,
-    size: row.size === null ? null : Number(row.size),
-    sha256: row.sha256,
-    mtimeMs: row.mtime_ms === null ? null : Number(row.mtime_ms),
-    attempts: Number(row.attempts),
-    error: row.error,
-  }));
+  return rows.map(outcomeRecordOf);
 }

@@ -2,7 +2,7 @@
 // and its implementation over the control-plane store (Kysely: the same code on SQLite and
 // PostgreSQL). Outcomes are written in batches, each batch one transaction.
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { StoreDatabase } from '../store/database.ts';
 
 /** What happened to one referenced document in a session. */
@@ -60,6 +60,20 @@ export interface DocumentOutcomeStore {
 const now = () => new Date().toISOString();
 const ROWS_PER_STATEMENT = 500;
 
+/** A `document_outcomes` row as the record the uploader and the reports read. */
+export function outcomeRecordOf(row: Selectable<StoreDatabase['document_outcomes']>): DocumentOutcomeRecord {
+  return {
+    documentId: row.document_id,
+    path: row.path,
+    outcome: row.outcome as DocumentOutcome,
+    size: row.size === null ? null : Number(row.size),
+    sha256: row.sha256,
+    mtimeMs: row.mtime_ms === null ? null : Number(row.mtime_ms),
+    attempts: Number(row.attempts),
+    error: row.error,
+  };
+}
+
 export class DocumentOutcomeRepository implements DocumentOutcomeStore {
   constructor(private readonly db: Kysely<StoreDatabase>) {}
 
@@ -115,18 +129,7 @@ export class DocumentOutcomeRepository implements DocumentOutcomeStore {
       .where('session_id', '=', sessionId)
       .execute();
     const out = new Map<string, DocumentOutcomeRecord>();
-    for (const row of rows) {
-      out.set(row.document_id, {
-        documentId: row.document_id,
-        path: row.path,
-        outcome: row.outcome as DocumentOutcome,
-        size: row.size === null ? null : Number(row.size),
-        sha256: row.sha256,
-        mtimeMs: row.mtime_ms === null ? null : Number(row.mtime_ms),
-        attempts: Number(row.attempts),
-        error: row.error,
-      });
-    }
+    for (const row of rows) out.set(row.document_id, outcomeRecordOf(row));
     return out;
   }
 

@@ -7,20 +7,17 @@ import assert from 'node:assert/strict';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildServer, type FerryServer } from '../../src/api/server.ts';
 import { registryProfiles } from '../../src/cli/control-plane-session.ts';
-import { initInstallation, type InitInstallationSummary } from '../../src/profiles/crm/init-installation.ts';
-import { missingDocumentIds, plantedProblemIds } from '../../src/profiles/crm/planted-problems.ts';
+import type { FerryServer } from '../../src/api/server.ts';
+import type { InitInstallationSummary } from '../../src/profiles/crm/init-installation.ts';
+import { missingDocumentIds } from '../../src/profiles/crm/planted-problems.ts';
 import { crmRowCounts } from '../../src/profiles/crm/schema.ts';
 import type { ControlPlane } from '../../src/services/control-plane.ts';
 import type { DocumentManifestReport, RunDocumentsReport } from '../../src/services/document-reports.ts';
-import { createMigration, setPlan, signPlan } from '../../src/services/migrations.ts';
-import { startMigrationRun } from '../../src/services/migration-runs.ts';
-import { createOperatorToken, verifyOperatorToken } from '../../src/services/tokens.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { migrationWithMissingDocuments, serveApi } from '../support/documents-migration.ts';
 import { tempDir } from '../support/servers.ts';
 
-const quiet = { onEvent: () => undefined, signal: new AbortController().signal };
 const byId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.id);
 
 describe('HTTP API: the document manifest and a run’s documents', () => {
@@ -38,38 +35,15 @@ describe('HTTP API: the document manifest and a run’s documents', () => {
   before(async () => {
     store = await openStore({ home: join(dir.path, 'home') });
     cp = { store, profiles: registryProfiles };
-    // Clean but for documents missing from the archive (a warning: the runs may start).
-    generated = await initInstallation({
-      dir: join(dir.path, 'acme'),
-      size: 'small',
-      seed: 11,
-      problems: Object.fromEntries(
-        plantedProblemIds.map((id) => [id, id === 'documents-missing-from-archive']),
-      ),
-    });
-    const { migration } = await createMigration(cp, {
-      installationPath: generated.installationFile,
-      profileId: 'crm',
-      tenantId: 'acme',
-    });
-    migrationId = migration.id;
-    diagnosticRunId = (await startMigrationRun({ cp, migrationId, kind: 'diagnostic', ...quiet })).runId;
-    await setPlan(cp, migrationId, [
-      { activity: 'first migration', owner: 'migrator', estimate: '2h', deadline: '2027-01-31' },
-    ]);
-    await signPlan(cp, migrationId, 'vendor', 'Vera Vendor');
-    await signPlan(cp, migrationId, 'customer', 'Carl Customer');
-    const testRun = await startMigrationRun({ cp, migrationId, kind: 'test', ...quiet });
+    let testRun;
+    ({ generated, migrationId, diagnosticRunId, testRun } = await migrationWithMissingDocuments(
+      cp,
+      dir.path,
+      11,
+    ));
     assert.ok(testRun.documents !== null && testRun.documents.missing.length > 0, 'the run uploaded');
     testRunId = testRun.runId;
-    token = (await createOperatorToken(cp, 'documents api test')).token;
-    server = await buildServer({
-      store,
-      controlPlane: cp,
-      version: '0.0.0-test',
-      tokens: { verify: (t) => verifyOperatorToken(cp, t) },
-    });
-    base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    ({ server, base, token } = await serveApi(cp, 'documents api test'));
   });
 
   after(async () => {

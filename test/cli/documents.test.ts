@@ -7,17 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildServer, type FerryServer } from '../../src/api/server.ts';
+import type { FerryServer } from '../../src/api/server.ts';
 import { registryProfiles } from '../../src/cli/control-plane-session.ts';
-import { initInstallation } from '../../src/profiles/crm/init-installation.ts';
-import { missingDocumentIds, plantedProblemIds } from '../../src/profiles/crm/planted-problems.ts';
+import { missingDocumentIds } from '../../src/profiles/crm/planted-problems.ts';
 import { crmRowCounts } from '../../src/profiles/crm/schema.ts';
 import type { ControlPlane } from '../../src/services/control-plane.ts';
 import type { DocumentManifestReport, RunDocumentsReport } from '../../src/services/document-reports.ts';
-import { createMigration, setPlan, signPlan } from '../../src/services/migrations.ts';
-import { startMigrationRun } from '../../src/services/migration-runs.ts';
-import { createOperatorToken, verifyOperatorToken } from '../../src/services/tokens.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
+import { migrationWithMissingDocuments, serveApi } from '../support/documents-migration.ts';
 import { tempDir } from '../support/servers.ts';
 
 interface Result {
@@ -26,7 +23,6 @@ interface Result {
   stderr: string;
 }
 
-const quiet = { onEvent: () => undefined, signal: new AbortController().signal };
 const dir = tempDir('cli-documents');
 const home = join(dir.path, 'home');
 let store: Store;
@@ -70,35 +66,10 @@ function oneErrorLine(r: Result): string {
 before(async () => {
   store = await openStore({ home });
   const cp: ControlPlane = { store, profiles: registryProfiles };
-  const generated = await initInstallation({
-    dir: join(dir.path, 'acme'),
-    size: 'small',
-    seed: 5,
-    problems: Object.fromEntries(
-      plantedProblemIds.map((id) => [id, id === 'documents-missing-from-archive']),
-    ),
-  });
-  const { migration } = await createMigration(cp, {
-    installationPath: generated.installationFile,
-    profileId: 'crm',
-    tenantId: 'acme',
-  });
-  migrationId = migration.id;
-  diagnosticRunId = (await startMigrationRun({ cp, migrationId, kind: 'diagnostic', ...quiet })).runId;
-  await setPlan(cp, migrationId, [
-    { activity: 'first migration', owner: 'migrator', estimate: '2h', deadline: '2027-01-31' },
-  ]);
-  await signPlan(cp, migrationId, 'vendor', 'Vera Vendor');
-  await signPlan(cp, migrationId, 'customer', 'Carl Customer');
-  testRunId = (await startMigrationRun({ cp, migrationId, kind: 'test', ...quiet })).runId;
-  token = (await createOperatorToken(cp, 'documents cli test')).token;
-  server = await buildServer({
-    store,
-    controlPlane: cp,
-    version: 'test',
-    tokens: { verify: (t) => verifyOperatorToken(cp, t) },
-  });
-  base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  let testRun;
+  ({ migrationId, diagnosticRunId, testRun } = await migrationWithMissingDocuments(cp, dir.path, 5));
+  testRunId = testRun.runId;
+  ({ server, base, token } = await serveApi(cp, 'documents cli test'));
 });
 
 after(async () => {
